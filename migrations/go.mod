@@ -1,0 +1,3 @@
+module ecosystem/migrations
+
+go 1.26

@@ -1,0 +1,8 @@
+module ecosystem/services/inventario
+
+go 1.26
+
+replace (
+	ecosystem/migrations => ../../migrations
+	ecosystem/pkg/shared => ../../pkg/shared
+)
