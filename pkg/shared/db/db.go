@@ -21,7 +21,7 @@ func Open(url string, maxConns int, l *slog.Logger) (*gorm.DB, error) {
 	g, err := gorm.Open(postgres.New(postgres.Config{DSN: url}), &gorm.Config{
 		Logger:                 slogGorm{l: l},
 		NowFunc:                func() time.Time { return time.Now().UTC() },
-		SkipDefaultTransaction: true, // single statements need no BEGIN/COMMIT round trips
+		SkipDefaultTransaction: true,  // single statements need no BEGIN/COMMIT round trips
 		PrepareStmt:            false, // pgx caches prepared statements itself
 	})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,8 +24,8 @@ type Worker struct {
 
 // Serve listens on addr, serves e and runs workers until ctx is cancelled,
 // then stops accepting, lets in-flight requests and jobs finish within
-// timeout, and returns. It prints the listening URL to stdout.
-func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, stdout io.Writer, timeout time.Duration, workers ...Worker) error {
+// timeout, and returns.
+func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout time.Duration, workers ...Worker) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
@@ -37,8 +36,7 @@ func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, stdou
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(l.Handler(), slog.LevelWarn),
 	}
-	l.Info("listening", "addr", ln.Addr().String())
-	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr().String())
+	l.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

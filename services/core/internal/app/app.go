@@ -1,0 +1,193 @@
+// Package app wires the core service: configuration, database, routes and
+// the serve / migrate / bootstrap subcommands. main only calls Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"ecosystem/migrations"
+	"ecosystem/pkg/shared/auth"
+	"ecosystem/pkg/shared/config"
+	"ecosystem/pkg/shared/db"
+	"ecosystem/pkg/shared/httpx"
+	"ecosystem/pkg/shared/logx"
+	"ecosystem/pkg/shared/service"
+	"ecosystem/services/core/internal/parametros"
+	"ecosystem/services/core/internal/password"
+	"ecosystem/services/core/internal/prompts"
+	"ecosystem/services/core/internal/sesion"
+	"ecosystem/services/core/internal/tenants"
+	"ecosystem/services/core/internal/users"
+)
+
+// Schema is core's Postgres schema.
+const Schema = "core"
+
+// devEncryptionKey is used only in development when ENCRYPTION_KEY is unset.
+const devEncryptionKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+// Config is core's configuration.
+type Config struct {
+	config.Base
+	EncryptionKey []byte
+	Bootstrap     BootstrapConfig
+	Hashing       password.Params
+}
+
+// BootstrapConfig is the first superadmin (DESIGN §2) and its platform tenant.
+type BootstrapConfig struct {
+	Email, Password, Nombre string
+	TenantNombre, TenantRUT string
+}
+
+// LoadConfig reads core's environment.
+func LoadConfig(getenv config.Getenv) (Config, error) {
+	b, err := config.Load(getenv, "core", "CORE_DATABASE_URL", 5000)
+	if err != nil {
+		return Config{}, err
+	}
+	c := Config{Base: b, Hashing: password.Default}
+	key := getenv("ENCRYPTION_KEY")
+	if key == "" && !b.IsProduction() {
+		key = devEncryptionKey
+	}
+	if c.EncryptionKey, err = config.EncryptionKey(key); err != nil {
+		return Config{}, err
+	}
+	if b.IsProduction() && key == devEncryptionKey {
+		return Config{}, errors.New("ENCRYPTION_KEY is the development placeholder; generate one with `openssl rand -hex 32`")
+	}
+	c.Bootstrap = BootstrapConfig{
+		Email:        getenv("BOOTSTRAP_ADMIN_EMAIL"),
+		Password:     getenv("BOOTSTRAP_ADMIN_PASSWORD"),
+		Nombre:       config.Or(getenv("BOOTSTRAP_ADMIN_NOMBRE"), "Administrador de plataforma"),
+		TenantNombre: config.Or(getenv("BOOTSTRAP_TENANT_NOMBRE"), "Plataforma"),
+		TenantRUT:    config.Or(getenv("BOOTSTRAP_TENANT_RUT"), "76.000.000-0"),
+	}
+	return c, nil
+}
+
+// Run is the whole program: `core [serve|migrate up|down|status|bootstrap …]`.
+func Run(ctx context.Context, getenv config.Getenv, stdout io.Writer, args []string) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := logx.New(stdout, "core", cfg.LogLevel)
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	g, err := db.Open(cfg.DatabaseURL, cfg.DBMaxConns, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close(g)
+	sqlDB, err := g.DB()
+	if err != nil {
+		return err
+	}
+	mig := db.NewMigrator(sqlDB, Schema, migrations.Core, log)
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, g, mig, log)
+	case "migrate":
+		return migrate(ctx, mig, args, stdout)
+	case "bootstrap":
+		return bootstrapCmd(ctx, cfg, g, args, stdout)
+	default:
+		return fmt.Errorf("unknown command %q (serve, migrate up|down|status, bootstrap)", cmd)
+	}
+}
+
+func migrate(ctx context.Context, mig *db.Migrator, args []string, stdout io.Writer) error {
+	action := "up"
+	if len(args) > 0 {
+		action = args[0]
+	}
+	switch action {
+	case "up":
+		return mig.Up(ctx)
+	case "down":
+		return mig.Down(ctx)
+	case "status":
+		lines, err := mig.Status(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, strings.Join(lines, "\n"))
+		return nil
+	}
+	return fmt.Errorf("migrate %q: use up, down or status", action)
+}
+
+func serve(ctx context.Context, cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) error {
+	if cfg.AutoMigrate {
+		if err := mig.Up(ctx); err != nil {
+			return fmt.Errorf("%w (is Postgres reachable at the database URL?)", err)
+		}
+	}
+	srv, err := New(cfg, g, mig, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Bootstrap.Email != "" && cfg.Bootstrap.Password != "" {
+		if err := srv.bootstrapAdmin(ctx, cfg.Bootstrap); err != nil {
+			return fmt.Errorf("bootstrap admin: %w", err)
+		}
+	}
+	return service.Serve(ctx, srv.Echo, cfg.Addr(), log, cfg.ShutdownTimeout, srv.Workers...)
+}
+
+// Server is the wired service; tests build one with New and drive Echo.
+type Server struct {
+	Echo    *echo.Echo
+	Workers []service.Worker
+	Signer  *auth.Signer
+	tenants *tenants.Store
+	users   *users.Store
+	hashing password.Params
+	log     *slog.Logger
+}
+
+// New wires stores, handlers and routes.
+func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, error) {
+	reg, _ := httpx.NewRegistry("core")
+	e, err := httpx.New(httpx.Options{
+		Service: "core", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: OpenAPI,
+		Checks: []httpx.Check{
+			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
+			{Name: "migrations", Critical: true, Fn: mig.Current},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	cipher, err := parametros.NewCipher(cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Echo: e, Signer: auth.NewSigner(cfg.JWTSecret), log: log, hashing: cfg.Hashing,
+		tenants: tenants.NewStore(g), users: users.NewStore(g),
+	}
+	sessions := sesion.NewStore(g)
+	routes(e, handlers{
+		signer:     s.Signer,
+		sesion:     sesion.Handler{Store: sessions, Users: s.users, Tenants: s.tenants, Signer: s.Signer, Log: log},
+		tenants:    tenants.Handler{Store: s.tenants},
+		users:      users.Handler{Store: s.users, Sessions: sessions, Tenants: s.tenants, Hashing: cfg.Hashing},
+		parametros: parametros.Handler{Store: parametros.NewStore(g, cipher)},
+		prompts:    prompts.Handler{Store: prompts.NewStore(g)},
+	})
+	return s, nil
+}
