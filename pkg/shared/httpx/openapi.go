@@ -17,6 +17,11 @@ import (
 //go:embed docs.html
 var docsHTML string
 
+// CommonOpenAPI is the fragment every service merges into its document.
+//
+//go:embed openapi_common.yaml
+var CommonOpenAPI []byte
+
 // LoadOpenAPI parses and validates a service's OpenAPI document.
 func LoadOpenAPI(spec []byte) (*openapi3.T, error) {
 	l := openapi3.NewLoader()

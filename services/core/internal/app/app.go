@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
@@ -18,7 +17,6 @@ import (
 	"ecosystem/pkg/shared/config"
 	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/httpx"
-	"ecosystem/pkg/shared/logx"
 	"ecosystem/pkg/shared/service"
 	"ecosystem/services/core/internal/parametros"
 	"ecosystem/services/core/internal/password"
@@ -81,62 +79,19 @@ func Run(ctx context.Context, getenv config.Getenv, stdout io.Writer, args []str
 	if err != nil {
 		return err
 	}
-	log := logx.New(stdout, "core", cfg.LogLevel)
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
-	g, err := db.Open(cfg.DatabaseURL, cfg.DBMaxConns, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(g)
-	sqlDB, err := g.DB()
-	if err != nil {
-		return err
-	}
-	mig := db.NewMigrator(sqlDB, Schema, migrations.Core, log)
-
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, g, mig, log)
-	case "migrate":
-		return migrate(ctx, mig, args, stdout)
-	case "bootstrap":
-		return bootstrapCmd(ctx, cfg, g, args, stdout)
-	default:
-		return fmt.Errorf("unknown command %q (serve, migrate up|down|status, bootstrap)", cmd)
-	}
+	return service.Dispatch(ctx, service.Program{
+		Base: cfg.Base, Schema: Schema, Migrations: migrations.Core, Stdout: stdout,
+		Serve: func(ctx context.Context, env service.Env) error { return serve(ctx, cfg, env) },
+		Extra: map[string]func(context.Context, service.Env, []string) error{
+			"bootstrap": func(ctx context.Context, env service.Env, args []string) error {
+				return bootstrapCmd(ctx, cfg, env.DB, args, stdout)
+			},
+		},
+	}, args)
 }
 
-func migrate(ctx context.Context, mig *db.Migrator, args []string, stdout io.Writer) error {
-	action := "up"
-	if len(args) > 0 {
-		action = args[0]
-	}
-	switch action {
-	case "up":
-		return mig.Up(ctx)
-	case "down":
-		return mig.Down(ctx)
-	case "status":
-		lines, err := mig.Status(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, strings.Join(lines, "\n"))
-		return nil
-	}
-	return fmt.Errorf("migrate %q: use up, down or status", action)
-}
-
-func serve(ctx context.Context, cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) error {
-	if cfg.AutoMigrate {
-		if err := mig.Up(ctx); err != nil {
-			return fmt.Errorf("%w (is Postgres reachable at the database URL?)", err)
-		}
-	}
-	srv, err := New(cfg, g, mig, log)
+func serve(ctx context.Context, cfg Config, env service.Env) error {
+	srv, err := New(cfg, env.DB, env.Migrator, env.Log)
 	if err != nil {
 		return err
 	}
@@ -145,7 +100,7 @@ func serve(ctx context.Context, cfg Config, g *gorm.DB, mig *db.Migrator, log *s
 			return fmt.Errorf("bootstrap admin: %w", err)
 		}
 	}
-	return service.Serve(ctx, srv.Echo, cfg.Addr(), log, cfg.ShutdownTimeout, srv.Workers...)
+	return service.Serve(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, srv.Workers...)
 }
 
 // Server is the wired service; tests build one with New and drive Echo.

@@ -43,9 +43,10 @@ func TestTenants(t *testing.T) {
 	})
 	t.Run("lista paginada y filtrada", func(t *testing.T) {
 		var l struct {
-			Data           []map[string]any
-			Page, PageSize int `json:"page_size"`
-			Total          int
+			Data     []map[string]any
+			Page     int
+			PageSize int `json:"page_size"`
+			Total    int
 		}
 		sa.Get("/api/tenants?page=1&page_size=2").Want(200).JSON(&l)
 		if len(l.Data) != 2 || l.Total < 3 {
