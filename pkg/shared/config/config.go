@@ -15,17 +15,20 @@ type Getenv func(string) string
 
 // Base holds the settings every service reads.
 type Base struct {
-	Service     string
-	Env         string // development | production
-	Host        string
-	Port        int
-	LogLevel    string
-	JWTSecret   string
-	AMQPURL     string
-	CORSOrigins []string
-	DatabaseURL string
-	AutoMigrate bool
-	DBMaxConns  int
+	Service   string
+	Env       string // development | production
+	Host      string
+	Port      int
+	LogLevel  string
+	JWTSecret string
+	AMQPURL   string
+	// AMQPExchange is the events exchange (default "ecosystem"); tests use
+	// their own so they never see each other's messages.
+	AMQPExchange string
+	CORSOrigins  []string
+	DatabaseURL  string
+	AutoMigrate  bool
+	DBMaxConns   int
 	// ShutdownTimeout bounds graceful shutdown (DESIGN §2: ≤15 s).
 	ShutdownTimeout time.Duration
 }
@@ -52,13 +55,14 @@ func (b Base) Addr() string { return fmt.Sprintf("%s:%d", b.Host, b.Port) }
 // variable (CORE_DATABASE_URL …) and defaultPort its port.
 func Load(getenv Getenv, service, dbEnv string, defaultPort int) (Base, error) {
 	b := Base{
-		Service:     service,
-		Env:         Or(getenv("APP_ENV"), "development"),
-		Host:        getenv("HOST"),
-		LogLevel:    Or(getenv("LOG_LEVEL"), "info"),
-		JWTSecret:   getenv("JWT_SECRET"),
-		AMQPURL:     Or(getenv("AMQP_URL"), "amqp://guest:guest@127.0.0.1:5672/"),
-		DatabaseURL: Or(getenv(dbEnv), DefaultDatabaseURL),
+		Service:      service,
+		Env:          Or(getenv("APP_ENV"), "development"),
+		Host:         getenv("HOST"),
+		LogLevel:     Or(getenv("LOG_LEVEL"), "info"),
+		JWTSecret:    getenv("JWT_SECRET"),
+		AMQPURL:      Or(getenv("AMQP_URL"), "amqp://guest:guest@127.0.0.1:5672/"),
+		AMQPExchange: Or(getenv("AMQP_EXCHANGE"), "ecosystem"),
+		DatabaseURL:  Or(getenv(dbEnv), DefaultDatabaseURL),
 	}
 	if b.Env != "development" && b.Env != "production" && b.Env != "test" {
 		return b, fmt.Errorf("APP_ENV=%q: must be development or production", b.Env)

@@ -26,7 +26,7 @@ type RelayConfig struct {
 	Metrics  prometheus.Registerer // may be nil
 
 	BatchSize    int           // rows published per round (default 100)
-	PollInterval time.Duration // idle wait between polls (default 200 ms)
+	PollInterval time.Duration // idle wait between polls (default 100 ms)
 	MaxBackoff   time.Duration // cap of the reconnect/failure backoff (default 30 s)
 	Retention    time.Duration // published rows kept this long (default 7 days)
 }
@@ -54,7 +54,7 @@ func NewRelay(cfg RelayConfig) *Relay {
 		cfg.BatchSize = 100
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 200 * time.Millisecond
+		cfg.PollInterval = 100 * time.Millisecond
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 30 * time.Second

@@ -113,3 +113,30 @@ func reopen(conn *amqp.Connection, ch *amqp.Channel, cause error) (*amqp.Channel
 	_ = ch.Close()
 	return conn.Channel()
 }
+
+// Delete removes the topology's exchanges and its unrouted queue, plus the
+// given work queues and their dead-letter queues (tests clean up with it).
+func (t Topology) Delete(url string, queues ...string) error {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	for _, q := range queues {
+		_, _ = ch.QueueDelete(q, false, false, false)
+		_, _ = ch.QueueDelete(q+".dlq", false, false, false)
+	}
+	if t.Unrouted != "" {
+		_, _ = ch.QueueDelete(t.Unrouted, false, false, false)
+	}
+	for _, x := range []string{t.Exchange, t.Unrouted, t.DeadLetter} {
+		if x != "" {
+			_ = ch.ExchangeDelete(x, false, false)
+		}
+	}
+	return nil
+}

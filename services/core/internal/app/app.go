@@ -16,6 +16,7 @@ import (
 	"ecosystem/pkg/shared/auth"
 	"ecosystem/pkg/shared/config"
 	"ecosystem/pkg/shared/db"
+	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/service"
 	"ecosystem/services/core/internal/parametros"
@@ -116,12 +117,16 @@ type Server struct {
 
 // New wires stores, handlers and routes.
 func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, error) {
-	reg, _ := httpx.NewRegistry("core")
+	reg, metrics := httpx.NewRegistry("core")
+	// tenants.updated leaves through the outbox; the relay publishes it.
+	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL,
+		Topology: events.NewTopology(cfg.AMQPExchange), Log: log, Metrics: metrics})
 	e, err := httpx.New(httpx.Options{
 		Service: "core", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: OpenAPI,
 		Checks: []httpx.Check{
 			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
 			{Name: "migrations", Critical: true, Fn: mig.Current},
+			{Name: "broker", Critical: false, Fn: relay.Ready},
 		},
 	})
 	if err != nil {
@@ -133,6 +138,7 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	}
 	s := &Server{
 		Echo: e, Signer: auth.NewSigner(cfg.JWTSecret), log: log, hashing: cfg.Hashing,
+		Workers: []service.Worker{{Name: "outbox-relay", Run: relay.Run}},
 		tenants: tenants.NewStore(g), users: users.NewStore(g),
 	}
 	sessions := sesion.NewStore(g)

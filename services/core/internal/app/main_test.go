@@ -16,6 +16,7 @@ import (
 	"ecosystem/pkg/shared/config"
 	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/db/testdb"
+	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/testkit"
 	"ecosystem/services/core/internal/password"
 )
@@ -41,15 +42,19 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	_ = events.NewTopology(testExchange).Delete("amqp://guest:guest@127.0.0.1:5672/")
 	db.Close(testDB)
 	drop()
 	os.Exit(code)
 }
 
+var testExchange = fmt.Sprintf("test.core.%d", os.Getpid())
+
 const testSecret = "test-secret-0123456789-0123456789-abcdef"
 
 func testEnv() map[string]string {
-	return map[string]string{"CORE_DATABASE_URL": testURL, "JWT_SECRET": testSecret, "APP_ENV": "development", "LOG_LEVEL": "error"}
+	return map[string]string{"CORE_DATABASE_URL": testURL, "JWT_SECRET": testSecret, "APP_ENV": "development", "LOG_LEVEL": "error",
+		"AMQP_EXCHANGE": testExchange}
 }
 
 // harness is a core server over httptest plus helpers to make tenants and users.
