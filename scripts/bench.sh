@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `make bench`: runs each service's measurement in turn on this machine.
+# `make bench`: each service's measurement in turn, on this machine, each
+# against a baseline measured in the same run. Needs `make build` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
-say "core: GET /api/auth/me and POST /api/auth/login"
-(cd services/core && go run ./cmd/core-bench)
+say "core: GET /api/auth/me and POST /api/auth/login against GET /health"
+(cd services/core && go run ./cmd/core-bench -bin ../../bin/core)
+say "rendiciones: local-engine pages/s and peak RSS during 4 concurrent 50 MB uploads"
+(cd services/rendiciones && go run ./cmd/rendiciones-bench -bin ../../bin/rendiciones)
