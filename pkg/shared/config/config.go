@@ -31,6 +31,11 @@ type Base struct {
 	DBMaxConns   int
 	// ShutdownTimeout bounds graceful shutdown (DESIGN §2: ≤15 s).
 	ShutdownTimeout time.Duration
+	// ShutdownDrain is how long a stopping instance keeps answering with
+	// keep-alive off before closing its listener (behind a gateway: ~2 s).
+	ShutdownDrain time.Duration
+	// TenantCacheTTL is how long a tenant answer from core stays fresh.
+	TenantCacheTTL time.Duration
 }
 
 // DefaultDatabaseURL is the one local database all three schemas live in by default.
@@ -81,6 +86,12 @@ func Load(getenv Getenv, service, dbEnv string, defaultPort int) (Base, error) {
 		return b, err
 	}
 	if b.ShutdownTimeout, err = Duration(getenv, "SHUTDOWN_TIMEOUT", 15*time.Second); err != nil {
+		return b, err
+	}
+	if b.ShutdownDrain, err = Duration(getenv, "SHUTDOWN_DRAIN", 0); err != nil {
+		return b, err
+	}
+	if b.TenantCacheTTL, err = Duration(getenv, "TENANT_CACHE_TTL", 30*time.Second); err != nil {
 		return b, err
 	}
 	for _, o := range strings.Split(getenv("CORS_ORIGINS"), ",") {

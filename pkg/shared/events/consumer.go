@@ -97,9 +97,38 @@ func NewConsumer(cfg ConsumerConfig) *Consumer {
 		}),
 	}
 	if cfg.Metrics != nil {
-		cfg.Metrics.MustRegister(c.consumed, c.dead)
+		// A service may run several consumers on one registry: they share the vectors.
+		c.consumed = register(cfg.Metrics, c.consumed)
+		c.dead = register(cfg.Metrics, c.dead)
 	}
 	return c
+}
+
+// register adds m, or returns the equal collector already registered.
+func register[T prometheus.Collector](reg prometheus.Registerer, m T) T {
+	if err := reg.Register(m); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(T); ok {
+				return existing
+			}
+		}
+		panic(err)
+	}
+	return m
+}
+
+// TenantListener is a broadcast consumer of tenants.updated: every instance
+// drops the changed tenant from its validation cache, so a deactivation
+// takes effect at once instead of when the cache entry expires.
+func TenantListener(url string, top Topology, l *slog.Logger, reg prometheus.Registerer, invalidate func(tenantID string)) *Consumer {
+	return NewConsumer(ConsumerConfig{
+		AMQPURL: url, Topology: top, Keys: []string{KeyTenantsUpdated}, Broadcast: true, Log: l, Metrics: reg,
+		Handler: func(_ context.Context, _ *gorm.DB, env Envelope) error {
+			invalidate(env.TenantID)
+			return nil
+		},
+	})
 }
 
 // Started is closed once the consumer has declared its queue and is

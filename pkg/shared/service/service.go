@@ -26,6 +26,15 @@ type Worker struct {
 // then stops accepting, lets in-flight requests and jobs finish within
 // timeout, and returns.
 func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout time.Duration, workers ...Worker) error {
+	return ServeDrain(ctx, e, addr, l, timeout, 0, workers...)
+}
+
+// ServeDrain is Serve with a drain period: on shutdown the server first
+// stops keeping connections alive and goes on answering for drain, so a
+// gateway in front stops reusing connections to this instance and moves new
+// ones elsewhere once the listener closes (refused connects are retried
+// safely, even for POST).
+func ServeDrain(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout, drain time.Duration, workers ...Worker) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
@@ -64,6 +73,11 @@ func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeo
 		l.Info("shutting down", "timeout_s", timeout.Seconds())
 	case runErr = <-errc:
 		l.Error("shutting down after failure", "error", runErr.Error())
+	}
+	if drain > 0 {
+		srv.SetKeepAlivesEnabled(false)
+		l.Info("draining", "drain_s", drain.Seconds())
+		time.Sleep(drain)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

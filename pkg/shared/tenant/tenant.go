@@ -30,6 +30,10 @@ type Cache struct {
 	Fresh   time.Duration
 	Stale   time.Duration
 	Timeout time.Duration
+	// DownGrace: after core was found unreachable, stale entries are served
+	// without asking core again for this long, so requests do not each wait
+	// out the 5 s timeout while core is down.
+	DownGrace time.Duration
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -37,6 +41,8 @@ type Cache struct {
 	entries map[string]entry
 	gens    map[string]uint64 // bumped by Invalidate so an in-flight fetch cannot resurrect a dropped entry
 	group   singleflight.Group
+	// downUntil is when core is worth asking again after a failure.
+	downUntil time.Time
 
 	lookups   *prometheus.CounterVec
 	reachable prometheus.Gauge
@@ -50,7 +56,7 @@ type entry struct {
 // NewCache returns a cache with the DESIGN §4 timings; reg may be nil.
 func NewCache(f Fetcher, l *slog.Logger, reg prometheus.Registerer) *Cache {
 	c := &Cache{
-		fetch: f, Fresh: 30 * time.Second, Stale: 10 * time.Minute, Timeout: 5 * time.Second,
+		fetch: f, Fresh: 30 * time.Second, Stale: 10 * time.Minute, Timeout: 5 * time.Second, DownGrace: 10 * time.Second,
 		now: time.Now, log: l, entries: map[string]entry{}, gens: map[string]uint64{},
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tenant_lookups_total", Help: "Tenant validations by result (hit, fetch, stale, error).",
@@ -83,9 +89,15 @@ func (c *Cache) Get(ctx context.Context, id, bearer string) (coreapi.Tenant, err
 	c.mu.Lock()
 	e, ok := c.entries[id]
 	gen := c.gens[id]
+	down := c.now().Before(c.downUntil)
 	c.mu.Unlock()
-	if ok && c.now().Sub(e.at) < c.Fresh {
+	age := c.now().Sub(e.at)
+	if ok && age < c.Fresh {
 		c.lookups.WithLabelValues("hit").Inc()
+		return e.t, nil
+	}
+	if ok && down && age < c.Stale {
+		c.lookups.WithLabelValues("stale").Inc()
 		return e.t, nil
 	}
 	v, err, _ := c.group.Do(id, func() (any, error) {
@@ -104,11 +116,17 @@ func (c *Cache) Get(ctx context.Context, id, bearer string) (coreapi.Tenant, err
 		return t, nil
 	})
 	if err == nil {
+		c.mu.Lock()
+		c.downUntil = time.Time{}
+		c.mu.Unlock()
 		c.reachable.Set(1)
 		c.lookups.WithLabelValues("fetch").Inc()
 		return v.(coreapi.Tenant), nil
 	}
 	if errors.Is(err, coreapi.ErrUnavailable) {
+		c.mu.Lock()
+		c.downUntil = c.now().Add(c.DownGrace)
+		c.mu.Unlock()
 		c.reachable.Set(0)
 		if ok && c.now().Sub(e.at) < c.Stale {
 			c.lookups.WithLabelValues("stale").Inc()

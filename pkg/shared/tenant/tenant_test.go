@@ -123,6 +123,14 @@ func TestMiddleware(t *testing.T) {
 		defer f.down.Store(false)
 		*now = now.Add(5 * time.Minute)
 		api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+		// Core is known to be down: the next requests do not wait on it.
+		before := f.calls.Load()
+		for i := 0; i < 5; i++ {
+			api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+		}
+		if f.calls.Load() != before {
+			t.Fatalf("asked core %d more times while it was known to be down", f.calls.Load()-before)
+		}
 		*now = now.Add(6 * time.Minute) // 11 min since the last good answer
 		api.As(token(t, "activo")).Get("/api/cosa").Err(503, "core_no_disponible")
 	})

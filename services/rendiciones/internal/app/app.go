@@ -18,9 +18,11 @@ import (
 	"ecosystem/pkg/shared/config"
 	"ecosystem/pkg/shared/coreapi"
 	"ecosystem/pkg/shared/db"
+	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/service"
 	"ecosystem/pkg/shared/tenant"
+	"ecosystem/services/rendiciones/internal/jobs"
 )
 
 // Schema is rendiciones' Postgres schema.
@@ -37,7 +39,8 @@ type Config struct {
 	GeminiBaseURL string // tests point the real client at a fake server
 	StorageDir    string
 	MaxUploadMB   int
-	Workers       int // concurrent extraction jobs per instance
+	Workers       int         // concurrent extraction jobs per instance
+	Jobs          jobs.Config // extraction queue timing (EXTRACTION_LEASE, …)
 }
 
 // LoadConfig reads rendiciones' environment.
@@ -66,6 +69,9 @@ func LoadConfig(getenv config.Getenv) (Config, error) {
 	if c.Workers, err = config.Int(getenv, "EXTRACTION_WORKERS", 2); err != nil {
 		return Config{}, err
 	}
+	if c.Jobs, err = loadJobsConfig(getenv); err != nil {
+		return Config{}, err
+	}
 	if c.StorageDir == "" {
 		if b.IsProduction() {
 			return Config{}, fmt.Errorf("STORAGE_DIR is not set (e.g. /var/lib/ecosystem/rendiciones)")
@@ -91,7 +97,7 @@ func Run(ctx context.Context, getenv config.Getenv, stdout io.Writer, args []str
 			if err != nil {
 				return err
 			}
-			return service.Serve(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, srv.Workers...)
+			return service.ServeDrain(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, cfg.ShutdownDrain, srv.Workers...)
 		},
 	}, args)
 }
@@ -121,12 +127,16 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	if err != nil {
 		return nil, err
 	}
+	// documento.creado / documento.procesado leave through the outbox.
+	top := events.NewTopology(cfg.AMQPExchange)
+	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL, Topology: top, Log: log, Metrics: metrics})
 	e, err := httpx.New(httpx.Options{
 		Service: "rendiciones", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: spec,
 		LargeBodyRoutes: largeBodyRoutes,
 		Checks: []httpx.Check{
 			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
 			{Name: "migrations", Critical: true, Fn: mig.Current},
+			{Name: "broker", Critical: false, Fn: relay.Ready},
 		},
 	})
 	if err != nil {
@@ -135,8 +145,12 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	core := coreapi.New(cfg.CoreAPIURL)
 	signer := auth.NewSigner(cfg.JWTSecret)
 	cache := tenant.NewCache(core, log, metrics)
+	cache.Fresh = cfg.TenantCacheTTL
 	api := e.Group("/api", auth.Middleware(signer), cache.Middleware())
-	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec}
+	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Workers: []service.Worker{
+		{Name: "outbox-relay", Run: relay.Run},
+		{Name: "tenant-listener", Run: events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate).Run},
+	}}
 	if err := routes(api, deps{cfg: cfg, db: g, log: log, metrics: metrics, core: core, signer: signer}, srv); err != nil {
 		return nil, err
 	}
