@@ -40,9 +40,14 @@ func (p *Principal) HasAny(roles ...string) bool {
 
 const principalKey = "auth.principal"
 
+// Verifier checks a token: a *Signer, or a *TokenCache in front of one.
+type Verifier interface {
+	Verify(token string) (*Claims, error)
+}
+
 // Middleware rejects requests without a valid bearer token (401) and stores
 // the Principal for handlers.
-func Middleware(s *Signer) echo.MiddlewareFunc {
+func Middleware(s Verifier) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header.Get(echo.HeaderAuthorization)

@@ -121,7 +121,8 @@ func CheckSecret(name, v string, production bool) error {
 		return fmt.Errorf("%s is too short for production (%d bytes, need at least 32): generate one with `openssl rand -hex 32`", name, len(v))
 	}
 	low := strings.ToLower(v)
-	placeholder := strings.Contains(low, "change-me") || strings.Contains(low, "changeme") || strings.Contains(low, "your_")
+	placeholder := strings.Contains(low, "change-me") || strings.Contains(low, "change_me") ||
+		strings.Contains(low, "changeme") || strings.Contains(low, "your_")
 	for _, p := range placeholders {
 		placeholder = placeholder || low == p
 	}

@@ -34,8 +34,8 @@ type Cache struct {
 	// without asking core again for this long, so requests do not each wait
 	// out the 5 s timeout while core is down.
 	DownGrace time.Duration
-	now     func() time.Time
-	log     *slog.Logger
+	now       func() time.Time
+	log       *slog.Logger
 
 	mu      sync.Mutex
 	entries map[string]entry

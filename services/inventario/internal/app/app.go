@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,9 +17,11 @@ import (
 	"ecosystem/pkg/shared/config"
 	"ecosystem/pkg/shared/coreapi"
 	"ecosystem/pkg/shared/db"
+	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/service"
 	"ecosystem/pkg/shared/tenant"
+	"ecosystem/services/inventario/internal/stock"
 )
 
 // Schema is inventario's Postgres schema.
@@ -39,11 +42,22 @@ func LoadConfig(getenv config.Getenv) (Config, error) {
 	return Config{Base: b, CoreAPIURL: config.Or(getenv("CORE_API_URL"), "http://127.0.0.1:5000")}, nil
 }
 
+// gcPercent is the garbage collector's target when GOGC is not set. The live
+// heap is a few MB and every request allocates a few kB, so the default
+// (100) collects several times a second for little; 400 cuts the CPU a stock
+// movement costs in this process by about a sixth (cmd/inventario-bench),
+// CPU that on a small server Postgres needs. The heap stays in the tens of MB;
+// GOGC and GOMEMLIMIT in the environment still take precedence.
+const gcPercent = 400
+
 // Run is the whole program: `inventario [serve|migrate up|down|status]`.
 func Run(ctx context.Context, getenv config.Getenv, stdout io.Writer, args []string) error {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return err
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
 	}
 	return service.Dispatch(ctx, service.Program{
 		Base: cfg.Base, Schema: Schema, Migrations: migrations.Inventario, Stdout: stdout,
@@ -52,7 +66,7 @@ func Run(ctx context.Context, getenv config.Getenv, stdout io.Writer, args []str
 			if err != nil {
 				return err
 			}
-			return service.Serve(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, srv.Workers...)
+			return service.ServeDrain(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, cfg.ShutdownDrain, srv.Workers...)
 		},
 	}, args)
 }
@@ -63,6 +77,8 @@ type Server struct {
 	Workers []service.Worker
 	Tenants *tenant.Cache
 	OpenAPI []byte
+	// Stock is the ledger's Go API (the event consumer books entradas with it).
+	Stock *stock.Service
 }
 
 // deps is what route handlers are built from.
@@ -71,6 +87,7 @@ type deps struct {
 	db      *gorm.DB
 	log     *slog.Logger
 	metrics prometheus.Registerer
+	events  events.Topology
 }
 
 // New wires the service.
@@ -80,20 +97,31 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	if err != nil {
 		return nil, err
 	}
+	// stock.movement.created / stock.below_minimum leave through the outbox.
+	top := events.NewTopology(cfg.AMQPExchange)
+	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL, Topology: top, Log: log, Metrics: metrics})
 	e, err := httpx.New(httpx.Options{
 		Service: "inventario", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: spec,
 		Checks: []httpx.Check{
 			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
 			{Name: "migrations", Critical: true, Fn: mig.Current},
+			{Name: "broker", Critical: false, Fn: relay.Ready},
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
 	cache := tenant.NewCache(coreapi.New(cfg.CoreAPIURL), log, metrics)
-	api := e.Group("/api", auth.Middleware(auth.NewSigner(cfg.JWTSecret)), cache.Middleware())
-	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec}
-	if err := routes(api, deps{cfg: cfg, db: g, log: log, metrics: metrics}, srv); err != nil {
+	cache.Fresh = cfg.TenantCacheTTL
+	// Verified tokens are cached until they expire: re-verifying the same
+	// token on every request was about a sixth of the CPU of a movement.
+	tokens := auth.NewTokenCache(auth.NewSigner(cfg.JWTSecret), 10_000)
+	api := e.Group("/api", auth.Middleware(tokens), cache.Middleware())
+	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Workers: []service.Worker{
+		{Name: "outbox-relay", Run: relay.Run},
+		{Name: "tenant-listener", Run: events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate).Run},
+	}}
+	if err := routes(api, deps{cfg: cfg, db: g, log: log, metrics: metrics, events: top}, srv); err != nil {
 		return nil, err
 	}
 	return srv, nil
