@@ -29,7 +29,9 @@ type handlers struct {
 
 // routes lists every route of core: method, path, handler, guards (DESIGN §5).
 func routes(e *echo.Echo, h handlers) {
-	user := auth.Middleware(h.signer)
+	// Verified tokens are reused until they expire (access tokens carry no
+	// server-side state, so a re-check could not come out differently).
+	user := auth.Middleware(auth.NewTokenCache(h.signer, 10_000))
 	admin := auth.Require(auth.RoleAdmin)
 	super := auth.Require(auth.RoleSuperadmin)
 
