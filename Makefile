@@ -1,6 +1,6 @@
 # The single entry point for people and CI (see README).
 SHELL := /bin/bash
-MODULES := pkg/shared migrations services/core services/rendiciones services/inventario
+MODULES := pkg/shared migrations services/core services/rendiciones services/inventario e2e
 SERVICES := core rendiciones inventario
 export GOFLAGS := -buildvcs=false
 
@@ -22,8 +22,8 @@ deps:
 	@scripts/ensure-postgres.sh
 	@REQUIRE_RABBITMQ=1 scripts/ensure-rabbitmq.sh
 
-## test: set up what the tests need, then gofmt, vet and every module's tests, then deploy checks
-test: deps fmt-check vet test-go test-deploy
+## test: set up what the tests need, then gofmt, vet, the deployment checks (installing nginx, shellcheck, promtool) and every module's tests (e2e last)
+test: deps fmt-check vet test-deploy test-go
 
 test-go:
 	@for m in $(MODULES); do echo "==> go test $$m"; (cd $$m && go test -count=1 -timeout 15m ./...) || exit 1; done
