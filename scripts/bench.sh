@@ -9,3 +9,5 @@ say "core: GET /api/auth/me and POST /api/auth/login against GET /health"
 (cd services/core && go run ./cmd/core-bench -bin ../../bin/core)
 say "rendiciones: local-engine pages/s and peak RSS during 4 concurrent 50 MB uploads"
 (cd services/rendiciones && go run ./cmd/rendiciones-bench -bin ../../bin/rendiciones)
+say "inventario: POST /api/stock/movimientos at 16 clients against pgbench running the same transaction"
+(cd services/inventario && go run ./cmd/inventario-bench)

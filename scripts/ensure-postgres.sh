@@ -17,7 +17,7 @@ datadir=${PG_DATA_DIR:-$PWD/.data/postgres}
 
 pg_bin() {
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
   [ -n "$d" ] && echo "$d"
 }
 
@@ -25,7 +25,7 @@ ready() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h "$host" -p "
 
 if ! ready; then
   if [ "$port" = "5432" ] && [ "$(id -u)" = "0" ] && command -v pg_ctlcluster >/dev/null 2>&1 && ls /etc/postgresql/*/main >/dev/null 2>&1; then
-    ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+    ver=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -V | tail -n 1)
     say "starting the machine's PostgreSQL $ver cluster"
     pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
   fi

@@ -82,7 +82,8 @@ stop_all() {
   rm -f "$run"/*.pid
   say "all stopped"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 declare -A ports=([core]=5000 [rendiciones]=5050 [inventario]=5060)
 for svc in core rendiciones inventario; do

@@ -297,14 +297,14 @@ eq "X-Forwarded-Host set" "$(json_field x_forwarded_host <<<"$body")" "127.0.0.1
 
 head -c $((11 * 1024 * 1024)) /dev/zero >"$work/11m.bin"
 head -c $((40 * 1024 * 1024)) /dev/zero >"$work/40m.bin"
-head -c $((51 * 1024 * 1024)) /dev/zero >"$work/51m.bin"
+head -c $((52 * 1024 * 1024)) /dev/zero >"$work/52m.bin"
 out=$(curl -s -m 20 -X POST -H 'Content-Type: text/csv' --data-binary @"$work/11m.bin" -w ' %{http_code}' "$gw/api/tarjetas/1/items") || true
 has "11 MB to /api/tarjetas -> 413" "$out" " 413"
 has "413 is the JSON error shape" "$out" '"code":"payload_too_large"'
 out=$(curl -s -m 30 -X POST -H 'Content-Type: application/pdf' --data-binary @"$work/40m.bin" "$gw/api/documentos") || true
 eq "40 MB upload to /api/documentos streamed through" "$(json_field body_bytes <<<"$out")" $((40 * 1024 * 1024))
-eq "51 MB upload to /api/documentos -> 413" \
-    "$(curl -s -o /dev/null -m 30 -X POST -H 'Content-Type: application/pdf' --data-binary @"$work/51m.bin" -w '%{http_code}' "$gw/api/documentos")" 413
+eq "52 MB upload to /api/documentos -> 413 (gateway limit 51M: 50 MB files plus multipart overhead)" \
+    "$(curl -s -o /dev/null -m 30 -X POST -H 'Content-Type: application/pdf' --data-binary @"$work/52m.bin" -w '%{http_code}' "$gw/api/documentos")" 413
 rm -f "$work"/*m.bin
 
 # Retries: a dead instance first in the list; every GET must still succeed.
@@ -389,7 +389,7 @@ t "rendiciones unit: storage writable via StateDirectory" grep -qx 'StateDirecto
 section "6. shellcheck"
 while IFS= read -r f; do
     t "shellcheck ${f#"$repo/"}" shellcheck -x "$f"
-done < <(find "$deploy" -name '*.sh' -type f | sort)
+done < <({ find "$deploy" "$repo/scripts" -name '*.sh' -type f; echo "$repo/.ci/run"; } | sort)
 
 # ---------------------------------------------------------------------------------
 section "7. Prometheus and promtail"
