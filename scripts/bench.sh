@@ -11,3 +11,5 @@ say "rendiciones: local-engine pages/s and peak RSS during 4 concurrent 50 MB up
 (cd services/rendiciones && go run ./cmd/rendiciones-bench -bin ../../bin/rendiciones)
 say "inventario: POST /api/stock/movimientos at 16 clients against pgbench running the same transaction"
 (cd services/inventario && go run ./cmd/inventario-bench)
+say "events: outbox relay events/s against raw confirmed publishing; commit → consumer commit latency against a bare message"
+(cd pkg/shared && go run ./cmd/events-bench)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +26,7 @@ type RelayConfig struct {
 	Log      *slog.Logger
 	Metrics  prometheus.Registerer // may be nil
 
-	BatchSize    int           // rows published per round (default 100)
+	BatchSize    int           // rows published per round (default 500)
 	PollInterval time.Duration // idle wait between polls (default 100 ms)
 	MaxBackoff   time.Duration // cap of the reconnect/failure backoff (default 30 s)
 	Retention    time.Duration // published rows kept this long (default 7 days)
@@ -40,7 +41,6 @@ type RelayConfig struct {
 type Relay struct {
 	cfg       RelayConfig
 	connected atomic.Bool
-	wake      chan struct{}
 
 	published *prometheus.CounterVec
 	failed    prometheus.Counter
@@ -51,7 +51,7 @@ type Relay struct {
 // NewRelay returns a Relay with defaults filled in.
 func NewRelay(cfg RelayConfig) *Relay {
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 100
+		cfg.BatchSize = 500
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 100 * time.Millisecond
@@ -66,8 +66,7 @@ func NewRelay(cfg RelayConfig) *Relay {
 		cfg.Topology = DefaultTopology
 	}
 	r := &Relay{
-		cfg:  cfg,
-		wake: make(chan struct{}, 1),
+		cfg: cfg,
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "events_published_total", Help: "Outbox events published and confirmed by the broker.",
 		}, []string{"routing_key"}),
@@ -95,11 +94,22 @@ func (r *Relay) Ready(context.Context) error {
 	return nil
 }
 
-// Notify wakes the relay after a commit that wrote events, so they go out
-// without waiting for the next poll.
-func (r *Relay) Notify() {
+// signals holds one wake-up channel per schema for this process.
+var signals sync.Map // schema → chan struct{}
+
+func signal(schema string) chan struct{} {
+	ch, _ := signals.LoadOrStore(schema, make(chan struct{}, 1))
+	return ch.(chan struct{})
+}
+
+// Committed tells this process's relay for schema that a transaction wrote
+// events and committed, so they go out now instead of at the next poll.
+// Producers call it after commit (never before: the relay would find
+// nothing and wait a poll). A relay in another process still finds them by
+// polling.
+func Committed(schema string) {
 	select {
-	case r.wake <- struct{}{}:
+	case signal(schema) <- struct{}{}:
 	default:
 	}
 }
@@ -237,7 +247,7 @@ func (r *Relay) lead(ctx context.Context, lock *sql.Conn, backoff *backoff) erro
 				return nil
 			case e := <-closed:
 				return fmt.Errorf("broker connection closed: %v", e)
-			case <-r.wake:
+			case <-signal(r.cfg.Schema):
 			case <-time.After(r.cfg.PollInterval):
 			}
 			continue

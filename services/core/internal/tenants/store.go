@@ -56,6 +56,7 @@ func (s *Store) Create(ctx context.Context, nombre, rutCanon string) (Tenant, er
 	if err != nil {
 		return Tenant{}, apperr.Wrap(err, "crear tenant")
 	}
+	events.Committed("core")
 	return r.tenant(), nil
 }
 
@@ -147,6 +148,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, in Input) (Tenant, err
 	case err != nil:
 		return Tenant{}, apperr.Wrap(err, "actualizar tenant")
 	}
+	events.Committed("core") // other services drop the tenant from their cache now
 	return out, nil
 }
 

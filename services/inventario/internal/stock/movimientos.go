@@ -322,6 +322,9 @@ func (s *Service) registrar(ctx context.Context, tenant uuid.UUID, userID string
 		}
 		return respuesta{}, apperr.Wrap(err, "registrar movimiento")
 	}
+	if !res.replayed {
+		events.Committed("inventario") // its stock events go out now, not at the relay's next poll
+	}
 	return res, nil
 }
 

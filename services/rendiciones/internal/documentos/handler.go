@@ -152,6 +152,7 @@ func (h *Handler) Subir(c echo.Context) (err error) {
 		return apperr.Wrap(err, "guardar documento")
 	}
 	created = true
+	events.Committed(outbox.Schema)
 	h.queue.Wake()
 	d, err := r.view()
 	if err != nil {

@@ -226,6 +226,7 @@ func (w *Worker) terminar(ctx context.Context, j *jobs.Job, r *row, motor string
 	if err != nil {
 		return err
 	}
+	events.Committed(outbox.Schema)
 	w.metrics.procesados.WithLabelValues(motor, estado).Inc()
 	return nil
 }
