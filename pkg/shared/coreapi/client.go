@@ -84,7 +84,7 @@ func (c *Client) Parametros(ctx context.Context, bearer, categoria string) ([]Pa
 			Data  []Parametro `json:"data"`
 			Total int         `json:"total"`
 		}
-		q := url.Values{"categoria": {categoria}, "page": {fmt.Sprint(page)}, "page_size": {"200"}}
+		q := url.Values{"categoria": {categoria}, "activo": {"true"}, "page": {fmt.Sprint(page)}, "page_size": {"200"}}
 		if err := c.get(ctx, bearer, "/api/parametros?"+q.Encode(), &resp); err != nil {
 			return nil, err
 		}

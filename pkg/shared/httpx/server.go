@@ -186,7 +186,8 @@ func accessLog(l *slog.Logger, m *metrics) echo.MiddlewareFunc {
 			l.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("method", c.Request().Method),
 				slog.String("route", route),
-				slog.String("path", c.Request().URL.Path),
+				// The route template, never the raw path: a path may carry what
+				// must not be logged (a card number typed where an id goes).
 				slog.Int("status", status),
 				slog.Float64("latency_ms", float64(d.Microseconds())/1000),
 				slog.Int64("bytes_out", c.Response().Size),

@@ -171,6 +171,7 @@ func open(r io.ReaderAt, size int64) (rd *pdf.Reader, err error) {
 	if size < 16 {
 		return nil, fmt.Errorf("%w: archivo demasiado corto", ErrInvalid)
 	}
+	size = sinColaFinal(r, size)
 	if err := comprobarXref(r, size); err != nil {
 		return nil, err
 	}
@@ -191,6 +192,31 @@ func cifrado(rd *pdf.Reader) (ok bool) {
 		}
 	}()
 	return rd.Trailer().Key("Encrypt").Kind() != pdf.Null
+}
+
+// sinColaFinal returns the size up to the last "%%EOF" (and its line end)
+// when junk follows it: real files often carry trailing NULs, padding or an
+// appended comment, which viewers ignore but the library, which looks for
+// "%%EOF" at the very end, rejects. Only the last 1 KiB is searched, as the
+// upload check does.
+func sinColaFinal(r io.ReaderAt, size int64) int64 {
+	n := min(size, 1024)
+	tail := make([]byte, n)
+	if m, _ := r.ReadAt(tail, size-n); int64(m) < n {
+		return size
+	}
+	i := bytes.LastIndex(tail, []byte("%%EOF"))
+	if i < 0 {
+		return size
+	}
+	end := i + len("%%EOF")
+	if len(bytes.TrimRight(tail[end:], " \t\r\n")) == 0 {
+		return size // only whitespace follows: the library copes
+	}
+	for end < len(tail) && (tail[end] == '\r' || tail[end] == '\n') {
+		end++
+	}
+	return size - n + int64(end)
 }
 
 // headerFix makes the library accept headers it wrongly rejects: it only

@@ -200,3 +200,31 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestColaFinalTrasEOF(t *testing.T) {
+	base := generar(t, func(p *fpdf.Fpdf, tr func(string) string) {
+		p.SetXY(10, 10)
+		p.Cell(100, 8, "FACTURA ELECTRONICA N 123")
+	})
+	tests := []struct {
+		name string
+		tail string
+	}{
+		{"NULs", "\x00\x00\x00\x00"},
+		{"comentario", "\n% agregado por el escáner\n"},
+		{"basura", "garbage after the end"},
+		{"solo espacios", "\n\n  \n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := append(append([]byte{}, base...), tc.tail...)
+			doc, err := Read(context.Background(), bytes.NewReader(data), int64(len(data)), Options{})
+			if err != nil {
+				t.Fatalf("PDF with trailing %q: %v", tc.tail, err)
+			}
+			if len(doc.Pages) == 0 {
+				t.Fatal("no pages")
+			}
+		})
+	}
+}
