@@ -51,6 +51,7 @@ func nuevaHoja(wmm, hmm float64, variante int) *hoja {
 	p := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: wmm, Ht: hmm}})
 	p.SetMargins(8, 8, 8)
 	p.SetAutoPageBreak(false, 0)
+	p.SetCatalogSort(true) // fonts in a fixed order: the same sample is the same bytes
 	p.SetCreator("ecosystem muestras", true)
 	p.SetCreationDate(fecha)
 	p.SetModificationDate(fecha)
