@@ -104,7 +104,7 @@ func (c *Cluster) Start(name, svc, host string, port int, env map[string]string)
 		"APP_ENV": "development", "LOG_LEVEL": "info", "HOST": host, "PORT": fmt.Sprint(port),
 		"JWT_SECRET": secret, "AMQP_EXCHANGE": c.Exchange, "AUTO_MIGRATE": "true",
 		"CORE_DATABASE_URL": c.DBURL, "RENDICIONES_DATABASE_URL": c.DBURL, "INVENTARIO_DATABASE_URL": c.DBURL,
-		"SHUTDOWN_DRAIN": "1s",
+		"SHUTDOWN_DRAIN": "2s",
 	}
 	if svc == "rendiciones" {
 		base["STORAGE_DIR"] = c.t.TempDir()
@@ -243,12 +243,15 @@ func startGateway(t *testing.T, core, rendiciones, inventario string) *Gateway {
 		stop.Env = g.env
 		_ = stop.Run()
 		if t.Failed() {
-			errs, _ := os.ReadFile(filepath.Join(g.dir, "logs", "error.log"))
-			lines := strings.Split(strings.TrimSpace(string(errs)), "\n")
-			if len(lines) > 30 {
-				lines = lines[len(lines)-30:]
+			logs, _ := filepath.Glob(filepath.Join(g.dir, "logs", "*error.log"))
+			for _, f := range logs {
+				errs, _ := os.ReadFile(f)
+				lines := strings.Split(strings.TrimSpace(string(errs)), "\n")
+				if len(lines) > 30 {
+					lines = lines[len(lines)-30:]
+				}
+				t.Logf("---- gateway %s ----\n%s", filepath.Base(f), strings.Join(lines, "\n"))
 			}
-			t.Logf("---- gateway error.log ----\n%s", strings.Join(lines, "\n"))
 		}
 	})
 	return g

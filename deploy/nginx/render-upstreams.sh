@@ -13,6 +13,10 @@
 #   INVENTARIO_UPSTREAMS   (default 127.0.0.1:5060)
 #   UPSTREAM_SERVER_PARAMS extra parameters per server (default "max_fails=2 fail_timeout=10s")
 #   UPSTREAM_KEEPALIVE     idle keepalive connections per worker (default 32)
+#   UPSTREAM_IDLE_TIMEOUT  how long an idle upstream connection is kept (default 1s). It must
+#                          stay below the services' SHUTDOWN_DRAIN (2s): nginx then closes its
+#                          idle connections to a stopping instance itself, so it never sends a
+#                          request on one the instance is closing (a POST would fail with 502).
 #
 # An entry may carry flags after '@', comma-separated: 10.0.0.4:5050@backup,
 # 10.0.0.2:5050@down (drain it), 10.0.0.5:5050@weight=3.
@@ -81,7 +85,7 @@ render() {
         return 1
     fi
     printf '    keepalive %s;\n' "$UPSTREAM_KEEPALIVE"
-    printf '    keepalive_timeout 60s;\n'
+    printf '    keepalive_timeout %s;\n' "${UPSTREAM_IDLE_TIMEOUT:-1s}"
     printf '}\n'
 }
 

@@ -100,7 +100,8 @@ used_ports=" "
 free_port() {
     local p i
     for ((i = 0; i < 200; i++)); do
-        p=$((20000 + RANDOM % 30000))
+        # Below the kernel's ephemeral range (32768+), so no outgoing connection holds it.
+        p=$((10000 + RANDOM % 22000))
         [[ $used_ports == *" $p "* ]] && continue
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             used_ports+="$p "
@@ -333,6 +334,19 @@ get_line=$(grep '"request_id":"get-503"' "$gwdir/logs/ecosystem-gateway.access.l
 post_line=$(grep '"request_id":"post-503"' "$gwdir/logs/ecosystem-gateway.access.log" || true)
 has "GET answered 503 is retried once on the other instance" "$get_line" '"upstream_status":"503, 503"'
 has "POST answered 503 is not retried" "$post_line" '"upstream_status":"503"'
+# Stock movements with an Idempotency-Key are retried even as POST (inventario
+# deduplicates the key); without one they are not. Two inventario instances here.
+t "reload with two inventario instances" env CORE_UPSTREAMS="127.0.0.1:$core_a 127.0.0.1:$core_b" \
+    RENDICIONES_UPSTREAMS="127.0.0.1:$rend_p" INVENTARIO_UPSTREAMS="127.0.0.1:$inv_p 127.0.0.1:$core_a" \
+    GATEWAY_DIR="$gwdir" GATEWAY_PORT="$gw_port" "$deploy/nginx/run-local-gateway.sh" reload
+sleep 0.5
+curl -s -o /dev/null -m 5 -X POST -H 'X-Stub-Fail: 503' -H 'Idempotency-Key: k-1' -H 'X-Request-ID: mov-key-503' "$gw/api/stock/movimientos" || true
+curl -s -o /dev/null -m 5 -X POST -H 'X-Stub-Fail: 503' -H 'X-Request-ID: mov-nokey-503' "$gw/api/stock/movimientos" || true
+sleep 0.2
+key_line=$(grep '"request_id":"mov-key-503"' "$gwdir/logs/ecosystem-gateway.access.log" || true)
+nokey_line=$(grep '"request_id":"mov-nokey-503"' "$gwdir/logs/ecosystem-gateway.access.log" || true)
+has "POST movimiento with Idempotency-Key answered 503 is retried on the other instance" "$key_line" '"upstream_status":"503, 503"'
+has "POST movimiento without Idempotency-Key is not retried" "$nokey_line" '"upstream_status":"503"'
 
 t "reload with every core instance down" env CORE_UPSTREAMS="127.0.0.1:$dead_p" \
     RENDICIONES_UPSTREAMS="127.0.0.1:$rend_p" INVENTARIO_UPSTREAMS="127.0.0.1:$inv_p" \

@@ -178,8 +178,9 @@ func echoHandler(service string) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		status := http.StatusOK
-		// /api/<anything>/fail503 answers 503: lets the tests watch nginx retry.
-		if strings.HasSuffix(r.URL.Path, "/fail503") {
+		// /api/<anything>/fail503, or the header X-Stub-Fail: 503, answers 503:
+		// lets the tests watch nginx retry.
+		if strings.HasSuffix(r.URL.Path, "/fail503") || r.Header.Get("X-Stub-Fail") == "503" {
 			status = http.StatusServiceUnavailable
 		}
 		if rid := r.Header.Get("X-Request-ID"); rid != "" {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,18 +30,28 @@ func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeo
 	return ServeDrain(ctx, e, addr, l, timeout, 0, workers...)
 }
 
-// ServeDrain is Serve with a drain period: on shutdown the server first
-// stops keeping connections alive and goes on answering for drain, so a
-// gateway in front stops reusing connections to this instance and moves new
-// ones elsewhere once the listener closes (refused connects are retried
-// safely, even for POST).
+// ServeDrain is Serve with a drain period: on shutdown the server goes on
+// answering for drain, closing each connection after its response
+// ("Connection: close"), and only then closes its listener. It never closes
+// an idle connection itself during the drain — a gateway could be sending a
+// request on it at that instant, and a POST cannot be retried — so the
+// gateway's idle-connection timeout must be shorter than drain (nginx
+// upstream keepalive_timeout 1s against SHUTDOWN_DRAIN 2s). After the drain
+// no connection is left to reuse, and refused connects are retried on the
+// next instance safely, even for POST.
 func ServeDrain(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout, drain time.Duration, workers ...Worker) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
+	var draining atomic.Bool
 	srv := &http.Server{
-		Handler:           e,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if draining.Load() {
+				w.Header().Set("Connection", "close")
+			}
+			e.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(l.Handler(), slog.LevelWarn),
@@ -75,7 +86,7 @@ func ServeDrain(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, 
 		l.Error("shutting down after failure", "error", runErr.Error())
 	}
 	if drain > 0 {
-		srv.SetKeepAlivesEnabled(false)
+		draining.Store(true)
 		l.Info("draining", "drain_s", drain.Seconds())
 		time.Sleep(drain)
 	}
