@@ -3,7 +3,10 @@
 // last 4 digits of a card are ever stored (DESIGN §6).
 package pan
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Redacted replaces every PAN that Redact finds.
 const Redacted = "[PAN REDACTED]"
@@ -86,6 +89,20 @@ func Redact(s string) string {
 	return b.String()
 }
 
+// uuidRe matches a UUID. Its hex groups are sometimes all digits — the first
+// three of "87597120-6055-4470-aaf5-…" read as 16 grouped digits, and one in
+// ten such runs passes Luhn — and ids travel in every path and body, so a
+// UUID must never be taken for a card number.
+var uuidRe = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
+// maskUUIDs replaces every UUID by as many 'x' (byte offsets stay valid).
+func maskUUIDs(s string) string {
+	if !strings.Contains(s, "-") {
+		return s
+	}
+	return uuidRe.ReplaceAllStringFunc(s, func(u string) string { return strings.Repeat("x", len(u)) })
+}
+
 // group is one run of ASCII digits at s[start:end].
 type group struct{ start, end int }
 
@@ -95,6 +112,7 @@ func (g group) len() int { return g.end - g.start }
 // returns false. Spans may overlap when a chain of groups holds several
 // valid PANs; they are reported by increasing start.
 func scan(s string, hit func(start, end int) bool) {
+	s = maskUUIDs(s)
 	var chain []group
 	i := 0
 	for i < len(s) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 func TestLuhn(t *testing.T) {
@@ -210,4 +212,30 @@ func jsonQuote(s string) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// A UUID's hex groups are sometimes all digits; no UUID may ever be taken
+// for a card number (ids travel in paths and bodies everywhere).
+func TestUUIDsNuncaSonPAN(t *testing.T) {
+	for _, s := range []string{
+		"01a22147-7123-9456-1234567abcde", // 4+4+7 Luhn-sized run glued to hex letters
+		"01a22147-0123-7123-9456-abcdef123456",
+		"a2214795-4567-8123-4567-890123456789",
+	} {
+		if Find(s) {
+			t.Errorf("Find(%q) took a UUID for a card number", s)
+		}
+	}
+	for i := 0; i < 200000; i++ {
+		u := uuid.New().String()
+		if i%2 == 0 {
+			u = uuid.Must(uuid.NewV7()).String()
+		}
+		if Find(u) {
+			t.Fatalf("Find(%q) took a UUID for a card number", u)
+		}
+		if path, found := ContainsInJSON([]byte(`{"titular_id":"` + u + `"}`)); found {
+			t.Fatalf("ContainsInJSON flagged %s in %s", u, path)
+		}
+	}
 }
