@@ -225,7 +225,7 @@ func startGateway(t *testing.T, core, rendiciones, inventario string) *Gateway {
 	t.Helper()
 	if _, err := exec.LookPath("nginx"); err != nil {
 		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
-			t.Skip("nginx is not installed (make test installs it)")
+			t.Fatal("nginx is not installed: make test installs it (apt-get install nginx)")
 		}
 	}
 	port := freePort(t, "127.0.0.1")

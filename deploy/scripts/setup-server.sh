@@ -24,8 +24,8 @@
 #                     and no env file has one yet — copy it to the other servers
 #   DB_NAME           database name (default ecosystem)
 #   DB_SERVICES       schemas/roles the db role creates (default: core rendiciones inventario)
-#   DB_LISTEN         Postgres listen_addresses (default localhost; e.g. localhost,10.0.0.1)
-#   DB_ALLOW          remote access, "svc=CIDR ..." (e.g. "rendiciones=10.0.0.2/32"): hostssl + scram
+#   DB_LISTEN         Postgres listen_addresses (default localhost; e.g. localhost,<this server's WireGuard address>)
+#   DB_ALLOW          remote access, "svc=CIDR ..." (e.g. "rendiciones=<server-2 WireGuard address>/32"): hostssl + scram
 #   SERVICE_HOST      HOST written to new service env files (default 127.0.0.1; the WireGuard
 #                     address when other servers must reach the service)
 #   CORE_API_URL      written to new rendiciones/inventario env files (default http://127.0.0.1:5000)
@@ -36,7 +36,7 @@
 #                     (e.g. deploy/env/topology-4/gateway.env)
 #   GATEWAY_TLS       1 = install the TLS gateway site (certificate in /etc/ssl/ecosystem/)
 #   WG_INTERFACE      e.g. wg0: order the services after wg-quick@<if> (drop-in)
-#   FIREWALL          1 = apply UFW rules for the roles (needs WG_CIDR, e.g. 10.0.0.0/24)
+#   FIREWALL          1 = apply UFW rules for the roles (needs WG_CIDR, the VPN network; see docs/deployment.md)
 #   DEPLOY_ROOT       write files below this root instead of / (tests, image building)
 #   DRY_RUN           1 = print system commands (apt, useradd, systemctl, psql, ...)
 #                     instead of running them; files are still written when DEPLOY_ROOT is set
