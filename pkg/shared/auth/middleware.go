@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"ecosystem/pkg/shared/apperr"
@@ -14,9 +15,13 @@ import (
 type Principal struct {
 	UserID   string
 	TenantID string
-	Email    string
-	Roles    []string
-	Token    string // raw bearer token, forwarded to core
+	// Tenant is TenantID parsed (every token names a tenant by UUID); User is
+	// UserID parsed, uuid.Nil for a service token ("service:rendiciones").
+	Tenant uuid.UUID
+	User   uuid.UUID
+	Email  string
+	Roles  []string
+	Token  string // raw bearer token, forwarded to core
 }
 
 // Has reports whether the caller holds role, counting the hierarchy:
@@ -60,7 +65,13 @@ func Middleware(s Verifier) echo.MiddlewareFunc {
 			if err != nil {
 				return apperr.Unauthorized("token inválido o expirado")
 			}
-			p := &Principal{UserID: cl.Subject, TenantID: cl.TenantID, Email: cl.Email, Roles: cl.Roles, Token: tok}
+			tenant, err := uuid.Parse(cl.TenantID)
+			if err != nil {
+				return apperr.Unauthorized("token inválido: tenant_id no es un UUID")
+			}
+			user, _ := uuid.Parse(cl.Subject)
+			p := &Principal{UserID: cl.Subject, TenantID: cl.TenantID, Tenant: tenant, User: user,
+				Email: cl.Email, Roles: cl.Roles, Token: tok}
 			c.Set(principalKey, p)
 			r := c.Request()
 			c.SetRequest(r.WithContext(logx.WithFields(r.Context(), logx.Fields{TenantID: p.TenantID, UserID: p.UserID})))

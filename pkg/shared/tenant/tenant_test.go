@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"ecosystem/pkg/shared/auth"
@@ -82,6 +83,9 @@ func service(t *testing.T, f *fakeCore) (*Cache, *testkit.Client, *time.Time) {
 	return cache, &testkit.Client{T: t, BaseURL: ts.URL}, &now
 }
 
+// tid names a test tenant with a stable UUID.
+func tid(name string) string { return uuid.NewSHA1(uuid.NameSpaceOID, []byte(name)).String() }
+
 func token(t *testing.T, tenant string) string {
 	tok, _, err := auth.NewSigner(secret).Issue("u1", tenant, "u@t.test", []string{"usuario"})
 	if err != nil {
@@ -92,15 +96,15 @@ func token(t *testing.T, tenant string) string {
 
 func TestMiddleware(t *testing.T) {
 	f := newFakeCore(t)
-	f.set("activo", true)
-	f.set("inactivo", false)
+	f.set(tid("activo"), true)
+	f.set(tid("inactivo"), false)
 	_, api, now := service(t, f)
 
 	t.Run("cacheado no llama a core", func(t *testing.T) {
-		api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+		api.As(token(t, tid("activo"))).Get("/api/cosa").Want(200)
 		before := f.calls.Load()
 		for i := 0; i < 10; i++ {
-			api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+			api.As(token(t, tid("activo"))).Get("/api/cosa").Want(200)
 		}
 		if got := f.calls.Load() - before; got != 0 {
 			t.Fatalf("%d calls to core for a cached tenant", got)
@@ -109,36 +113,36 @@ func TestMiddleware(t *testing.T) {
 	t.Run("tras 30 s se vuelve a consultar", func(t *testing.T) {
 		before := f.calls.Load()
 		*now = now.Add(31 * time.Second)
-		api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+		api.As(token(t, tid("activo"))).Get("/api/cosa").Want(200)
 		if f.calls.Load()-before != 1 {
 			t.Fatal("expired entry not refreshed")
 		}
 	})
 	t.Run("inactivo o inexistente da 403 tenant_inactivo", func(t *testing.T) {
-		api.As(token(t, "inactivo")).Get("/api/cosa").Err(403, "tenant_inactivo")
-		api.As(token(t, "fantasma")).Get("/api/cosa").Err(403, "tenant_inactivo")
+		api.As(token(t, tid("inactivo"))).Get("/api/cosa").Err(403, "tenant_inactivo")
+		api.As(token(t, tid("fantasma"))).Get("/api/cosa").Err(403, "tenant_inactivo")
 	})
 	t.Run("core caído: se sirve el dato viejo hasta 10 min", func(t *testing.T) {
 		f.down.Store(true)
 		defer f.down.Store(false)
 		*now = now.Add(5 * time.Minute)
-		api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+		api.As(token(t, tid("activo"))).Get("/api/cosa").Want(200)
 		// Core is known to be down: the next requests do not wait on it.
 		before := f.calls.Load()
 		for i := 0; i < 5; i++ {
-			api.As(token(t, "activo")).Get("/api/cosa").Want(200)
+			api.As(token(t, tid("activo"))).Get("/api/cosa").Want(200)
 		}
 		if f.calls.Load() != before {
 			t.Fatalf("asked core %d more times while it was known to be down", f.calls.Load()-before)
 		}
 		*now = now.Add(6 * time.Minute) // 11 min since the last good answer
-		api.As(token(t, "activo")).Get("/api/cosa").Err(503, "core_no_disponible")
+		api.As(token(t, tid("activo"))).Get("/api/cosa").Err(503, "core_no_disponible")
 	})
 	t.Run("core caído y nada en caché: 503", func(t *testing.T) {
-		f.set("nuevo", true)
+		f.set(tid("nuevo"), true)
 		f.down.Store(true)
 		defer f.down.Store(false)
-		api.As(token(t, "nuevo")).Get("/api/cosa").Err(503, "core_no_disponible")
+		api.As(token(t, tid("nuevo"))).Get("/api/cosa").Err(503, "core_no_disponible")
 	})
 	t.Run("sin token: 401 antes de llamar a core", func(t *testing.T) {
 		before := f.calls.Load()
@@ -151,10 +155,10 @@ func TestMiddleware(t *testing.T) {
 
 func TestColdCacheCollapsesConcurrentLookups(t *testing.T) {
 	f := newFakeCore(t)
-	f.set("frio", true)
+	f.set(tid("frio"), true)
 	f.delay = 200 * time.Millisecond // long enough for all requests to pile up
 	_, api, _ := service(t, f)
-	tok := token(t, "frio")
+	tok := token(t, tid("frio"))
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for i := 0; i < 100; i++ {
@@ -178,14 +182,14 @@ func TestColdCacheCollapsesConcurrentLookups(t *testing.T) {
 
 func TestInvalidateForcesRefetch(t *testing.T) {
 	f := newFakeCore(t)
-	f.set("t1", true)
+	f.set(tid("t1"), true)
 	cache, api, _ := service(t, f)
-	api.As(token(t, "t1")).Get("/api/cosa").Want(200)
-	f.set("t1", false)
-	api.As(token(t, "t1")).Get("/api/cosa").Want(200) // still cached
-	cache.Invalidate("t1")
-	api.As(token(t, "t1")).Get("/api/cosa").Err(403, "tenant_inactivo")
-	if _, err := cache.Get(context.Background(), "t1", "x"); err != nil {
+	api.As(token(t, tid("t1"))).Get("/api/cosa").Want(200)
+	f.set(tid("t1"), false)
+	api.As(token(t, tid("t1"))).Get("/api/cosa").Want(200) // still cached
+	cache.Invalidate(tid("t1"))
+	api.As(token(t, tid("t1"))).Get("/api/cosa").Err(403, "tenant_inactivo")
+	if _, err := cache.Get(context.Background(), tid("t1"), "x"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,10 +3,8 @@ package parametros
 import (
 	"net/http"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"ecosystem/pkg/shared/apperr"
 	"ecosystem/pkg/shared/auth"
 	"ecosystem/pkg/shared/httpx"
 )
@@ -14,20 +12,9 @@ import (
 // Handler serves /api/parametros: any user of the tenant reads, admins write.
 type Handler struct{ Store *Store }
 
-func tenantOf(c echo.Context) (uuid.UUID, error) {
-	id, err := uuid.Parse(auth.From(c).TenantID)
-	if err != nil {
-		return uuid.Nil, apperr.Unauthorized("token sin tenant")
-	}
-	return id, nil
-}
-
 // List: GET /api/parametros (?categoria=&clave=&activo=).
 func (h Handler) List(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err
@@ -45,10 +32,7 @@ func (h Handler) List(c echo.Context) error {
 
 // Create: POST /api/parametros (admin).
 func (h Handler) Create(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	var in Input
 	if err := httpx.Bind(c, &in); err != nil {
 		return err
@@ -65,10 +49,7 @@ func (h Handler) Create(c echo.Context) error {
 
 // Get: GET /api/parametros/:id.
 func (h Handler) Get(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "parámetro")
 	if err != nil {
 		return err
@@ -82,10 +63,7 @@ func (h Handler) Get(c echo.Context) error {
 
 // Update: PATCH /api/parametros/:id (admin).
 func (h Handler) Update(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "parámetro")
 	if err != nil {
 		return err
@@ -106,10 +84,7 @@ func (h Handler) Update(c echo.Context) error {
 
 // Delete: DELETE /api/parametros/:id (admin).
 func (h Handler) Delete(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "parámetro")
 	if err != nil {
 		return err

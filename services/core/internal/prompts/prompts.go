@@ -144,10 +144,7 @@ func (h Handler) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := uuid.Parse(auth.From(c).TenantID)
-	if err != nil {
-		return apperr.Unauthorized("token sin tenant")
-	}
+	t := auth.From(c).Tenant
 	ps, total, err := h.Store.List(c.Request().Context(), t, c.QueryParam("clave"), p)
 	if err != nil {
 		return err
@@ -178,18 +175,14 @@ func (h Handler) Create(c echo.Context) error {
 		return err
 	}
 	p := auth.From(c)
-	by, _ := uuid.Parse(p.UserID)
+	by := p.User
 	var tenant *uuid.UUID
 	if in.Global {
 		if !p.Has(auth.RoleSuperadmin) {
 			return apperr.Forbidden("solo un superadmin define prompts globales")
 		}
 	} else {
-		t, err := uuid.Parse(p.TenantID)
-		if err != nil {
-			return apperr.Unauthorized("token sin tenant")
-		}
-		tenant = &t
+		tenant = &p.Tenant
 	}
 	activo := in.Activo == nil || *in.Activo
 	pr, err := h.Store.Add(c.Request().Context(), tenant, by, in.Clave, in.Contenido, strings.TrimSpace(in.Modelo), activo)
@@ -201,11 +194,7 @@ func (h Handler) Create(c echo.Context) error {
 
 // Active: GET /api/ai-prompts/:clave/activo.
 func (h Handler) Active(c echo.Context) error {
-	t, err := uuid.Parse(auth.From(c).TenantID)
-	if err != nil {
-		return apperr.Unauthorized("token sin tenant")
-	}
-	pr, err := h.Store.Active(c.Request().Context(), t, c.Param("clave"))
+	pr, err := h.Store.Active(c.Request().Context(), auth.From(c).Tenant, c.Param("clave"))
 	if err != nil {
 		return err
 	}

@@ -186,8 +186,8 @@ func (h Handler) Logout(c echo.Context) error {
 	if in.RefreshToken == "" {
 		return apperr.Invalid("refresh_token", "es obligatorio")
 	}
-	uid, err := uuid.Parse(auth.From(c).UserID)
-	if err != nil {
+	uid := auth.From(c).User
+	if uid == uuid.Nil {
 		return apperr.Unauthorized("token inválido")
 	}
 	if err := h.Store.RevokeFamilyOf(c.Request().Context(), in.RefreshToken, uid); err != nil {
@@ -205,8 +205,8 @@ type Me struct {
 // Me: GET /api/auth/me.
 func (h Handler) Me(c echo.Context) error {
 	p := auth.From(c)
-	id, err := uuid.Parse(p.UserID)
-	if err != nil {
+	id := p.User
+	if id == uuid.Nil {
 		return apperr.Unauthorized("token inválido")
 	}
 	ctx := c.Request().Context()

@@ -38,11 +38,7 @@ func scope(p *auth.Principal) *uuid.UUID {
 	if p.Has(auth.RoleSuperadmin) {
 		return nil
 	}
-	id, err := uuid.Parse(p.TenantID)
-	if err != nil {
-		return &uuid.Nil
-	}
-	return &id
+	return &p.Tenant
 }
 
 // List: GET /api/users (?tenant_id= for a superadmin, ?activo=, ?rol=).
@@ -81,7 +77,7 @@ func (h Handler) Create(c echo.Context) error {
 		return err
 	}
 	p := auth.From(c)
-	own, _ := uuid.Parse(p.TenantID)
+	own := p.Tenant
 	tenant := own
 	if in.TenantID != nil && *in.TenantID != own {
 		if !p.Has(auth.RoleSuperadmin) {

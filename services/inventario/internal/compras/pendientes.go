@@ -41,10 +41,7 @@ type Handler struct{ DB *gorm.DB }
 // Pendientes lists the tenant's pending invoice lines, newest first
 // (?documento_id= narrows to one document).
 func (h Handler) Pendientes(c echo.Context) error {
-	tenant, err := uuid.Parse(auth.From(c).TenantID)
-	if err != nil {
-		return apperr.Unauthorized("token sin tenant")
-	}
+	tenant := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err

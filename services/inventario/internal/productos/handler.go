@@ -4,10 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"ecosystem/pkg/shared/apperr"
 	"ecosystem/pkg/shared/auth"
 	"ecosystem/pkg/shared/httpx"
 )
@@ -16,20 +14,9 @@ import (
 // role (or admin) writes — the guards are in routes.go.
 type Handler struct{ Store *Store }
 
-func tenantOf(c echo.Context) (uuid.UUID, error) {
-	id, err := uuid.Parse(auth.From(c).TenantID)
-	if err != nil {
-		return uuid.Nil, apperr.Unauthorized("token sin tenant")
-	}
-	return id, nil
-}
-
 // List: GET /api/productos (?q=&categoria=&activo=).
 func (h Handler) List(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err
@@ -47,10 +34,7 @@ func (h Handler) List(c echo.Context) error {
 
 // Create: POST /api/productos.
 func (h Handler) Create(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	var in Input
 	if err := httpx.Bind(c, &in); err != nil {
 		return err
@@ -67,10 +51,7 @@ func (h Handler) Create(c echo.Context) error {
 
 // Get: GET /api/productos/:id.
 func (h Handler) Get(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "producto")
 	if err != nil {
 		return err
@@ -84,10 +65,7 @@ func (h Handler) Get(c echo.Context) error {
 
 // Update: PATCH /api/productos/:id.
 func (h Handler) Update(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "producto")
 	if err != nil {
 		return err
@@ -109,10 +87,7 @@ func (h Handler) Update(c echo.Context) error {
 // Delete: DELETE /api/productos/:id — 204 when the product never moved and
 // was deleted; 200 with the product, now inactive, when it has movements.
 func (h Handler) Delete(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "producto")
 	if err != nil {
 		return err

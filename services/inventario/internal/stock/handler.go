@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"ecosystem/pkg/shared/apperr"
@@ -19,20 +18,9 @@ import (
 // role (or admin) writes — the guards are in routes.go.
 type Handler struct{ Service *Service }
 
-func tenantOf(c echo.Context) (uuid.UUID, error) {
-	id, err := uuid.Parse(auth.From(c).TenantID)
-	if err != nil {
-		return uuid.Nil, apperr.Unauthorized("token sin tenant")
-	}
-	return id, nil
-}
-
 // ListBodegas: GET /api/stock/bodegas (?activa=).
 func (h Handler) ListBodegas(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err
@@ -50,10 +38,7 @@ func (h Handler) ListBodegas(c echo.Context) error {
 
 // CreateBodega: POST /api/stock/bodegas.
 func (h Handler) CreateBodega(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	var in BodegaInput
 	if err := httpx.Bind(c, &in); err != nil {
 		return err
@@ -70,10 +55,7 @@ func (h Handler) CreateBodega(c echo.Context) error {
 
 // GetBodega: GET /api/stock/bodegas/:id.
 func (h Handler) GetBodega(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "bodega")
 	if err != nil {
 		return errBodegaNotFound("")
@@ -87,10 +69,7 @@ func (h Handler) GetBodega(c echo.Context) error {
 
 // UpdateBodega: PATCH /api/stock/bodegas/:id.
 func (h Handler) UpdateBodega(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "bodega")
 	if err != nil {
 		return errBodegaNotFound("")
@@ -111,10 +90,7 @@ func (h Handler) UpdateBodega(c echo.Context) error {
 
 // ListStock: GET /api/stock (?producto_id=&bodega_id=&bajo_minimo=true).
 func (h Handler) ListStock(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err
@@ -140,10 +116,7 @@ func (h Handler) ListStock(c echo.Context) error {
 
 // CreateMovimiento: POST /api/stock/movimientos (Idempotency-Key optional).
 func (h Handler) CreateMovimiento(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	key := c.Request().Header.Get(HeaderIdempotencyKey)
 	if err := ValidKey(key); err != nil {
 		return err
@@ -162,10 +135,7 @@ func (h Handler) CreateMovimiento(c echo.Context) error {
 // Reversar: POST /api/stock/movimientos/:id/reversar (body optional,
 // Idempotency-Key optional).
 func (h Handler) Reversar(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	id, err := httpx.ParamUUID(c, "id", "movimiento")
 	if err != nil {
 		return err
@@ -203,10 +173,7 @@ func write(c echo.Context, res respuesta) error {
 // ListMovimientos: GET /api/stock/movimientos
 // (?producto_id=&bodega_id=&tipo=&desde=&hasta=).
 func (h Handler) ListMovimientos(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err
@@ -263,10 +230,7 @@ func queryFecha(c echo.Context, name string, hasta bool) (*time.Time, error) {
 
 // Kardex: GET /api/stock/kardex?producto_id=&bodega_id=.
 func (h Handler) Kardex(c echo.Context) error {
-	t, err := tenantOf(c)
-	if err != nil {
-		return err
-	}
+	t := auth.From(c).Tenant
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err

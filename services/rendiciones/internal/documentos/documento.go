@@ -94,16 +94,11 @@ type actor struct {
 }
 
 func actorDe(p *auth.Principal) (actor, error) {
-	t, err := uuid.Parse(p.TenantID)
-	if err != nil {
-		return actor{}, apperr.Unauthorized("token sin tenant válido")
-	}
-	u, err := uuid.Parse(p.UserID)
-	if err != nil {
+	if p.User == uuid.Nil {
 		// Service tokens ("service:…") are not people and own no documents.
 		return actor{}, apperr.Forbidden("el token no identifica a un usuario")
 	}
-	return actor{TenantID: t, UserID: u, VeTodo: p.HasAny(auth.RoleAdmin, auth.RoleAprobador), Admin: p.Has(auth.RoleAdmin)}, nil
+	return actor{TenantID: p.Tenant, UserID: p.User, VeTodo: p.HasAny(auth.RoleAdmin, auth.RoleAprobador), Admin: p.Has(auth.RoleAdmin)}, nil
 }
 
 // puedeModificar: corrections and reprocessing are for the uploader or an admin.

@@ -29,15 +29,10 @@ type Handler struct {
 
 func callerOf(c echo.Context) (Caller, *auth.Principal, error) {
 	p := auth.From(c)
-	t, err := uuid.Parse(p.TenantID)
-	if err != nil {
-		return Caller{}, nil, apperr.Unauthorized("token sin tenant")
-	}
-	u, err := uuid.Parse(p.UserID)
-	if err != nil {
+	if p.User == uuid.Nil {
 		return Caller{}, nil, apperr.Unauthorized("token sin usuario")
 	}
-	return Caller{Tenant: t, User: u, Revisor: p.HasAny(auth.RoleAprobador, auth.RoleAdmin)}, p, nil
+	return Caller{Tenant: p.Tenant, User: p.User, Revisor: p.HasAny(auth.RoleAprobador, auth.RoleAdmin)}, p, nil
 }
 
 func paramID(c echo.Context) (uuid.UUID, error) { return httpx.ParamUUID(c, "id", "rendición") }

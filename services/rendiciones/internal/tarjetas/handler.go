@@ -34,15 +34,10 @@ type caller struct {
 
 func callerOf(c echo.Context) (caller, error) {
 	p := auth.From(c)
-	t, err := uuid.Parse(p.TenantID)
-	if err != nil {
-		return caller{}, apperr.Unauthorized("token sin tenant")
-	}
-	u, err := uuid.Parse(p.UserID)
-	if err != nil {
+	if p.User == uuid.Nil {
 		return caller{}, apperr.Unauthorized("token sin usuario")
 	}
-	return caller{p: p, tenant: t, user: u}, nil
+	return caller{p: p, tenant: p.Tenant, user: p.User}, nil
 }
 
 func (cl caller) holds(t Tarjeta) bool { return t.TitularID != nil && *t.TitularID == cl.user }
