@@ -91,7 +91,7 @@ func Forbidden(msg string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: msg}
 }
 func NotFound(what string) *Error {
-	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: what + " no encontrado"}
+	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no se encontró: " + what}
 }
 func Conflict(code, msg string) *Error {
 	if code == "" {

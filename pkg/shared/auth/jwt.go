@@ -38,6 +38,12 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
+func init() {
+	// "aud": "ecosystem" as a string, as DESIGN §4 writes it and Node's
+	// jsonwebtoken does; verification accepts a string or an array either way.
+	jwt.MarshalSingleStringAsArray = false
+}
+
 // Signer mints and verifies tokens with one HMAC secret.
 type Signer struct {
 	secret []byte

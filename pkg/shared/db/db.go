@@ -4,9 +4,13 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,6 +27,7 @@ func Open(url string, maxConns int, l *slog.Logger) (*gorm.DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,  // single statements need no BEGIN/COMMIT round trips
 		PrepareStmt:            false, // pgx caches prepared statements itself
+		DisableAutomaticPing:   true,  // start without the database: /ready says it is down
 	})
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
@@ -71,6 +76,30 @@ func IsForeignKeyViolation(err error, constraint ...string) bool {
 // IsCheckViolation reports a CHECK constraint error.
 func IsCheckViolation(err error, constraint ...string) bool {
 	return pgCode(err, "23514", constraint...)
+}
+
+// IsUnavailable reports an error that means the database cannot be reached
+// or used at all (connection refused or lost, server shutting down, database
+// missing), as opposed to an error in the request: the API answers 503.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P01-03: shutdown / cannot connect now;
+		// 3D000: the database does not exist.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "3D000"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }
 
 // IsRetryable reports serialization failures and deadlocks, which a

@@ -133,6 +133,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() == nil {
 				r.cfg.Log.Warn("outbox relay: database unavailable", "schema", r.cfg.Schema, "error", err.Error())
+				r.probeBroker() // keep /ready's broker line about the broker
 				sleep(ctx, backoff.next())
 			}
 			continue

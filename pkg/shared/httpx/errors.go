@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecosystem/pkg/shared/apperr"
+	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/logx"
 )
 
@@ -16,7 +17,7 @@ import (
 type ErrorBody struct {
 	Error     string         `json:"error"`
 	Code      string         `json:"code"`
-	Details   map[string]any `json:"details,omitempty"`
+	Details   map[string]any `json:"details"` // always an object, {} when nothing to add
 	RequestID string         `json:"request_id"`
 }
 
@@ -35,7 +36,11 @@ func ErrorHandler(l *slog.Logger) echo.HTTPErrorHandler {
 		if ae.Status >= 500 {
 			l.ErrorContext(ctx, "request failed", "error", err.Error(), "route", c.Path())
 		}
-		body := ErrorBody{Error: ae.Message, Code: ae.Code, Details: ae.Details, RequestID: logx.RequestID(ctx)}
+		details := ae.Details
+		if details == nil {
+			details = map[string]any{}
+		}
+		body := ErrorBody{Error: ae.Message, Code: ae.Code, Details: details, RequestID: logx.RequestID(ctx)}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(ae.Status)
 			return
@@ -45,6 +50,9 @@ func ErrorHandler(l *slog.Logger) echo.HTTPErrorHandler {
 }
 
 func toAppErr(err error) *apperr.Error {
+	if db.IsUnavailable(err) {
+		return apperr.Unavailable(apperr.CodeUnavailable, "la base de datos no está disponible; intente más tarde")
+	}
 	if ae, ok := apperr.As(err); ok {
 		if ae.Status >= 500 && ae.Code == apperr.CodeInternal {
 			return &apperr.Error{Status: ae.Status, Code: ae.Code, Message: "error interno"}

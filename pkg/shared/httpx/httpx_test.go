@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
 	"ecosystem/pkg/shared/apperr"
@@ -34,6 +35,9 @@ func server(t *testing.T) *testkit.Client {
 	})
 	e.GET("/boom", func(c echo.Context) error { return errors.New("secreto interno de la base") })
 	e.GET("/panic", func(c echo.Context) error { panic("kaboom") })
+	e.GET("/db-caida", func(c echo.Context) error {
+		return apperr.Wrap(&pgconn.PgError{Code: "08006", Message: "connection failure"}, "leer")
+	})
 	e.GET("/stock", func(c echo.Context) error {
 		return apperr.Conflict("stock_insuficiente", "no hay stock").With("disponible", "3")
 	})
@@ -89,6 +93,12 @@ func TestBindAndEnvelope(t *testing.T) {
 		}
 	})
 	t.Run("panic: 500", func(t *testing.T) { api.Get("/panic").Err(500, "internal") })
+	t.Run("base de datos caída: 503", func(t *testing.T) { api.Get("/db-caida").Err(503, "unavailable") })
+	t.Run("details siempre es un objeto", func(t *testing.T) {
+		if !strings.Contains(string(api.Get("/nada").Body), `"details":{}`) {
+			t.Fatal("404 without details object")
+		}
+	})
 	t.Run("detalles de dominio", func(t *testing.T) {
 		e := api.Get("/stock").Err(409, "stock_insuficiente")
 		if e.Details["disponible"] != "3" {
