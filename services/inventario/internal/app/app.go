@@ -116,7 +116,7 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	// Verified tokens are cached until they expire: re-verifying the same
 	// token on every request was about a sixth of the CPU of a movement.
 	tokens := auth.NewTokenCache(auth.NewSigner(cfg.JWTSecret), 10_000)
-	api := e.Group("/api", auth.Middleware(tokens), cache.Middleware())
+	api := httpx.NewRouter(e, "/api", auth.Middleware(tokens), cache.Middleware())
 	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Workers: []service.Worker{
 		{Name: "outbox-relay", Run: relay.Run},
 		{Name: "tenant-listener", Run: events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate).Run},

@@ -4,10 +4,9 @@ import (
 	_ "embed"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"ecosystem/pkg/shared/auth"
 	"ecosystem/pkg/shared/events"
+	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/service"
 	"ecosystem/services/inventario/internal/compras"
 	"ecosystem/services/inventario/internal/productos"
@@ -26,7 +25,7 @@ const pruneEvery = 15 * time.Minute
 // routes lists every /api route of inventario (DESIGN §7); each group is
 // already behind auth and tenant validation. Any user of the tenant reads;
 // writes need the bodega role, which admin includes.
-func routes(api *echo.Group, d deps, srv *Server) error {
+func routes(api *httpx.Router, d deps, srv *Server) error {
 	svc, err := stock.NewService(d.db, d.log, d.metrics)
 	if err != nil {
 		return err

@@ -120,3 +120,12 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+func TestRutasDesconocidasYMetodos(t *testing.T) {
+	h := newHarness(t)
+	f := h.tenant("Rutas SpA")
+	f.Bodega.Do("PUT", "/api/productos", map[string]any{}).Err(405, "method_not_allowed")
+	f.Bodega.Get("/api/no-existe").Err(404, "not_found")
+	h.api.Get("/api/no-existe").Err(404, "not_found") // no token: still 404, not 401
+	h.api.Get("/api/productos").Err(401, "unauthorized")
+}

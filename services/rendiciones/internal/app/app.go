@@ -146,7 +146,7 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	signer := auth.NewSigner(cfg.JWTSecret)
 	cache := tenant.NewCache(core, log, metrics)
 	cache.Fresh = cfg.TenantCacheTTL
-	api := e.Group("/api", auth.Middleware(auth.NewTokenCache(signer, 10_000)), cache.Middleware())
+	api := httpx.NewRouter(e, "/api", auth.Middleware(auth.NewTokenCache(signer, 10_000)), cache.Middleware())
 	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Workers: []service.Worker{
 		{Name: "outbox-relay", Run: relay.Run},
 		{Name: "tenant-listener", Run: events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate).Run},

@@ -3,9 +3,8 @@ package app
 import (
 	_ "embed"
 
-	"github.com/labstack/echo/v4"
-
 	"ecosystem/pkg/shared/auth"
+	"ecosystem/pkg/shared/httpx"
 	"ecosystem/services/rendiciones/internal/cartola"
 	"ecosystem/services/rendiciones/internal/documentos"
 	"ecosystem/services/rendiciones/internal/panguard"
@@ -37,7 +36,7 @@ var largeBodyRoutes = []string{
 // routes lists every /api route of rendiciones (DESIGN §6); the group is
 // already behind auth and tenant validation. Workers (extraction jobs) are
 // appended to srv.Workers here too.
-func routes(api *echo.Group, d deps, srv *Server) error {
+func routes(api *httpx.Router, d deps, srv *Server) error {
 	// documentos (DESIGN §6 "Documents")
 	docs, extraccionWorker, err := documentosModule(d)
 	if err != nil {
