@@ -138,6 +138,11 @@ func (c *Cache) Get(ctx context.Context, id, bearer string) (coreapi.Tenant, err
 	return coreapi.Tenant{}, err
 }
 
+func isAppErr(err error) bool {
+	_, ok := apperr.As(err)
+	return ok
+}
+
 // Middleware answers 403 tenant_inactivo for an inactive or unknown tenant and
 // 503 core_no_disponible when core is down and nothing usable is cached. It
 // runs after auth.Middleware.
@@ -153,6 +158,8 @@ func (c *Cache) Middleware() echo.MiddlewareFunc {
 				return apperr.New(403, apperr.CodeTenantInactive, "el tenant está inactivo o no existe")
 			case errors.Is(err, coreapi.ErrUnauthorized):
 				return apperr.Unauthorized("token inválido o expirado")
+			case isAppErr(err):
+				return err // the fetcher's own answer (core reads its database directly)
 			default:
 				c.log.ErrorContext(ec.Request().Context(), "tenant validation failed", "tenant", p.TenantID, "error", err.Error())
 				return apperr.Unavailable(apperr.CodeCoreUnavailable, "no se pudo validar el tenant: core no disponible")

@@ -19,6 +19,7 @@ import (
 	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/service"
+	"ecosystem/pkg/shared/tenant"
 	"ecosystem/services/core/internal/parametros"
 	"ecosystem/services/core/internal/password"
 	"ecosystem/services/core/internal/prompts"
@@ -142,10 +143,17 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 		tenants: tenants.NewStore(g), users: users.NewStore(g),
 	}
 	sessions := sesion.NewStore(g)
+	// Core checks its own callers' tenants like the other services do, from
+	// its table: a deactivated tenant's tokens stop working at once here, and
+	// within tenants.updated elsewhere.
+	active := tenant.NewCache(tenants.Fetcher{Store: s.tenants}, log, nil)
+	s.Workers = append(s.Workers, service.Worker{Name: "tenant-listener",
+		Run: events.TenantListener(cfg.AMQPURL, events.NewTopology(cfg.AMQPExchange), log, metrics, active.Invalidate).Run})
 	routes(e, handlers{
 		signer:     s.Signer,
+		active:     active.Middleware(),
 		sesion:     sesion.Handler{Store: sessions, Users: s.users, Tenants: s.tenants, Signer: s.Signer, Log: log},
-		tenants:    tenants.Handler{Store: s.tenants},
+		tenants:    tenants.Handler{Store: s.tenants, Changed: active.Invalidate},
 		users:      users.Handler{Store: s.users, Sessions: sessions, Tenants: s.tenants, Hashing: cfg.Hashing},
 		parametros: parametros.Handler{Store: parametros.NewStore(g, cipher)},
 		prompts:    prompts.Handler{Store: prompts.NewStore(g)},

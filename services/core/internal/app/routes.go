@@ -20,6 +20,7 @@ var OpenAPI []byte
 
 type handlers struct {
 	signer     *auth.Signer
+	active     echo.MiddlewareFunc // 403 tenant_inactivo for a deactivated tenant's tokens
 	sesion     sesion.Handler
 	tenants    tenants.Handler
 	users      users.Handler
@@ -34,31 +35,34 @@ func routes(e *echo.Echo, h handlers) {
 	user := auth.Middleware(auth.NewTokenCache(h.signer, 10_000))
 	admin := auth.Require(auth.RoleAdmin)
 	super := auth.Require(auth.RoleSuperadmin)
+	active := h.active
 
 	e.POST("/api/auth/login", h.sesion.Login)
 	e.POST("/api/auth/refresh", h.sesion.Refresh)
-	e.POST("/api/auth/logout", h.sesion.Logout, user)
-	e.GET("/api/auth/me", h.sesion.Me, user)
+	e.POST("/api/auth/logout", h.sesion.Logout, user) // a session of an inactive tenant can still end
+	e.GET("/api/auth/me", h.sesion.Me, user, active)
 
-	e.GET("/api/tenants", h.tenants.List, user, super)
-	e.POST("/api/tenants", h.tenants.Create, user, super)
+	e.GET("/api/tenants", h.tenants.List, user, active, super)
+	e.POST("/api/tenants", h.tenants.Create, user, active, super)
+	// Other services validate tenants here: an inactive one is answered
+	// (activo: false), not refused.
 	e.GET("/api/tenants/:id", h.tenants.Get, user) // a user may read its own
-	e.PATCH("/api/tenants/:id", h.tenants.Update, user, super)
-	e.DELETE("/api/tenants/:id", h.tenants.Delete, user, super)
+	e.PATCH("/api/tenants/:id", h.tenants.Update, user, active, super)
+	e.DELETE("/api/tenants/:id", h.tenants.Delete, user, active, super)
 
-	e.GET("/api/users", h.users.List, user, admin)
-	e.POST("/api/users", h.users.Create, user, admin)
-	e.GET("/api/users/:id", h.users.Get, user, admin)
-	e.PATCH("/api/users/:id", h.users.Update, user, admin)
-	e.DELETE("/api/users/:id", h.users.Delete, user, admin)
+	e.GET("/api/users", h.users.List, user, active, admin)
+	e.POST("/api/users", h.users.Create, user, active, admin)
+	e.GET("/api/users/:id", h.users.Get, user, active, admin)
+	e.PATCH("/api/users/:id", h.users.Update, user, active, admin)
+	e.DELETE("/api/users/:id", h.users.Delete, user, active, admin)
 
-	e.GET("/api/parametros", h.parametros.List, user)
-	e.POST("/api/parametros", h.parametros.Create, user, admin)
-	e.GET("/api/parametros/:id", h.parametros.Get, user)
-	e.PATCH("/api/parametros/:id", h.parametros.Update, user, admin)
-	e.DELETE("/api/parametros/:id", h.parametros.Delete, user, admin)
+	e.GET("/api/parametros", h.parametros.List, user, active)
+	e.POST("/api/parametros", h.parametros.Create, user, active, admin)
+	e.GET("/api/parametros/:id", h.parametros.Get, user, active)
+	e.PATCH("/api/parametros/:id", h.parametros.Update, user, active, admin)
+	e.DELETE("/api/parametros/:id", h.parametros.Delete, user, active, admin)
 
-	e.GET("/api/ai-prompts", h.prompts.List, user)
-	e.POST("/api/ai-prompts", h.prompts.Create, user, admin)
-	e.GET("/api/ai-prompts/:clave/activo", h.prompts.Active, user)
+	e.GET("/api/ai-prompts", h.prompts.List, user, active)
+	e.POST("/api/ai-prompts", h.prompts.Create, user, active, admin)
+	e.GET("/api/ai-prompts/:clave/activo", h.prompts.Active, user, active)
 }

@@ -71,6 +71,14 @@ func TestTenants(t *testing.T) {
 			t.Fatal("not deactivated")
 		}
 		h.api.Post("/api/auth/login", map[string]string{"email": g.UserEmail, "password": "clave-user-1"}).Err(403, "tenant_inactivo")
+		// Tokens issued before the deactivation stop working in core at once…
+		h.api.As(g.AdminToken).Post("/api/users", map[string]any{"email": "tarde@t.test", "nombre": "X", "password": "12345678"}).Err(403, "tenant_inactivo")
+		h.api.As(g.AdminToken).Get("/api/parametros").Err(403, "tenant_inactivo")
+		h.api.As(g.UserToken).Get("/api/auth/me").Err(403, "tenant_inactivo")
+		// …but other services can still read the tenant to learn it is inactive.
+		if h.api.As(g.UserToken).Get("/api/tenants/"+g.ID).Want(200).Map()["activo"] != false {
+			t.Fatal("tenant should read as inactive")
+		}
 		sa.Delete("/api/tenants/00000000-0000-0000-0000-000000000001").Err(404, "not_found")
 	})
 	t.Run("cada cambio deja un tenants.updated en el outbox", func(t *testing.T) {

@@ -12,7 +12,18 @@ import (
 )
 
 // Handler serves /api/tenants.
-type Handler struct{ Store *Store }
+type Handler struct {
+	Store *Store
+	// Changed is told which tenant changed, so this instance's validation
+	// cache forgets it at once (others hear tenants.updated).
+	Changed func(id string)
+}
+
+func (h Handler) changed(id string) {
+	if h.Changed != nil {
+		h.Changed(id)
+	}
+}
 
 // List: GET /api/tenants (superadmin).
 func (h Handler) List(c echo.Context) error {
@@ -85,6 +96,7 @@ func (h Handler) Update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.changed(id.String())
 	return c.JSON(http.StatusOK, t)
 }
 
@@ -101,5 +113,6 @@ func (h Handler) Delete(c echo.Context) error {
 	if _, err := h.Store.Update(c.Request().Context(), id, Input{Activo: &off}); err != nil {
 		return err
 	}
+	h.changed(id.String())
 	return c.NoContent(http.StatusNoContent)
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"ecosystem/pkg/shared/apperr"
+	"ecosystem/pkg/shared/coreapi"
 	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/httpx"
@@ -165,4 +166,24 @@ func (s *Store) Exists(ctx context.Context, id uuid.UUID) (bool, error) {
 		return false, apperr.Wrap(err, "leer tenant")
 	}
 	return n > 0, nil
+}
+
+// Fetcher lets core validate its callers' tenants with the same cache the
+// other services use, reading its own table instead of calling itself.
+type Fetcher struct{ Store *Store }
+
+// Tenant implements tenant.Fetcher.
+func (f Fetcher) Tenant(ctx context.Context, _ string, id string) (coreapi.Tenant, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return coreapi.Tenant{}, coreapi.ErrNotFound
+	}
+	t, err := f.Store.Get(ctx, uid)
+	if apperr.Is(err, apperr.CodeNotFound) {
+		return coreapi.Tenant{}, coreapi.ErrNotFound
+	}
+	if err != nil {
+		return coreapi.Tenant{}, err
+	}
+	return coreapi.Tenant{ID: t.ID.String(), Nombre: t.Nombre, RUT: t.RUT, Activo: t.Activo}, nil
 }
