@@ -56,6 +56,8 @@ func TestBindAndEnvelope(t *testing.T) {
 	}{
 		{"ok", `{"nombre":"a","cantidad":2}`, 201, "", ""},
 		{"campo desconocido", `{"nombre":"a","otro":1}`, 400, "invalid", "otro"},
+		{"clave en mayúsculas", `{"NOMBRE":"a"}`, 400, "invalid", "NOMBRE"},
+		{"clave repetida con otra caja", `{"nombre":"a","Nombre":"b"}`, 400, "invalid", "Nombre"},
 		{"tipo equivocado", `{"nombre":"a","cantidad":"dos"}`, 400, "invalid", "cantidad"},
 		{"tipo en lista", `{"tags":[1]}`, 400, "invalid", "tags"},
 		{"json roto", `{"nombre":`, 400, "bad_request", ""},
