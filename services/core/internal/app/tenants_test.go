@@ -76,7 +76,7 @@ func TestTenants(t *testing.T) {
 		h.api.As(g.AdminToken).Get("/api/parametros").Err(403, "tenant_inactivo")
 		h.api.As(g.UserToken).Get("/api/auth/me").Err(403, "tenant_inactivo")
 		// …but other services can still read the tenant to learn it is inactive.
-		if h.api.As(g.UserToken).Get("/api/tenants/"+g.ID).Want(200).Map()["activo"] != false {
+		if h.api.As(g.UserToken).Get("/api/tenants/" + g.ID).Want(200).Map()["activo"] != false {
 			t.Fatal("tenant should read as inactive")
 		}
 		sa.Delete("/api/tenants/00000000-0000-0000-0000-000000000001").Err(404, "not_found")
