@@ -110,11 +110,10 @@ func TestProductos(t *testing.T) {
 		usado := a.producto("USADO")
 		bod := a.principal()
 		a.mov(map[string]any{"tipo": "entrada", "producto_id": usado, "bodega_id": bod, "cantidad": 1, "costo_unitario": 1})
-		m := a.Bodega.Delete("/api/productos/" + usado).Want(200).Map()
-		if m["activo"] != false {
-			t.Fatalf("delete with movements: %v", m)
+		a.Bodega.Delete("/api/productos/" + usado).Want(204)
+		if m := a.Usuario.Get("/api/productos/" + usado).Want(200).Map(); m["activo"] != false {
+			t.Fatalf("delete with movements must keep the product inactive: %v", m)
 		}
-		a.Usuario.Get("/api/productos/" + usado).Want(200)
 		a.Bodega.Post("/api/stock/movimientos", map[string]any{"tipo": "salida", "producto_id": usado, "bodega_id": bod, "cantidad": 1}).Err(409, "producto_inactivo")
 		a.Bodega.Patch("/api/productos/"+usado, map[string]any{"activo": true}).Want(200)
 		a.mov(map[string]any{"tipo": "salida", "producto_id": usado, "bodega_id": bod, "cantidad": 1})

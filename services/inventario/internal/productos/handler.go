@@ -92,12 +92,10 @@ func (h Handler) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.Store.Delete(c.Request().Context(), t, id)
-	switch {
-	case err != nil:
+	// 204 either way, like every DELETE of the platform; GET tells whether
+	// the product is gone or kept inactive for its ledger.
+	if _, err := h.Store.Delete(c.Request().Context(), t, id); err != nil {
 		return err
-	case p == nil:
-		return c.NoContent(http.StatusNoContent)
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.NoContent(http.StatusNoContent)
 }
