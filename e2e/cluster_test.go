@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"ecosystem/pkg/shared/db/testdb"
+	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/testkit"
 )
 
@@ -63,7 +64,10 @@ func newCluster(t *testing.T) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{t: t, DBURL: url, Exchange: testkit.Exchange(t, "inventario-events")}
+	ex := testkit.Exchange(t)
+	// inventario names its invoice queue after a non-default exchange.
+	t.Cleanup(func() { _ = events.NewTopology(ex).Delete(testkit.AMQPURL(), ex+".inventario-events") })
+	c := &Cluster{t: t, DBURL: url, Exchange: ex}
 	t.Cleanup(func() {
 		c.mu.Lock()
 		procs := c.procs

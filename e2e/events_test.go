@@ -10,6 +10,7 @@ import (
 
 // system is the three services on one host, as make run-all runs them.
 type system struct {
+	exchange        string
 	core, rend, inv *Proc
 	Core, Rend, Inv *testkit.Client // as the tenant's admin
 	Super           *testkit.Client
@@ -18,7 +19,7 @@ type system struct {
 
 func startSystem(t *testing.T) *system {
 	c := newCluster(t)
-	s := &system{}
+	s := &system{exchange: c.Exchange}
 	s.core = c.Start("core", "core", "127.0.0.1", freePort(t, "127.0.0.1"), coreEnv)
 	env := map[string]string{"CORE_API_URL": s.core.URL()}
 	s.rend = c.Start("rendiciones", "rendiciones", "127.0.0.1", freePort(t, "127.0.0.1"), env)
@@ -111,7 +112,7 @@ func TestFacturaDeCompraIngresaStock(t *testing.T) {
 	})
 	var consumed float64
 	eventually(t, 10*time.Second, "inventario to consume the second event", func() bool {
-		consumed = metric(t, s.inv.URL(), `events_consumed_total{queue="inventario-events",result="applied",service="inventario"}`)
+		consumed = metric(t, s.inv.URL(), `events_consumed_total{queue="`+s.exchange+`.inventario-events",result="applied",service="inventario"}`)
 		return consumed >= 3 // documento.creado, documento.procesado ×2
 	})
 	if a, b := stockOf(s, prod["CEM-25"]), stockOf(s, prod["FIE-10"]); a != "20.0000" || b != "12.0000" {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,6 +67,7 @@ type ConsumerConfig struct {
 // dead-lettered to <queue>.dlq; the consumer moves on.
 type Consumer struct {
 	cfg       ConsumerConfig
+	consuming atomic.Bool
 	consumed  *prometheus.CounterVec
 	dead      prometheus.Counter
 	connected chan struct{}
@@ -135,6 +137,16 @@ func TenantListener(url string, top Topology, l *slog.Logger, reg prometheus.Reg
 // consuming (tests wait on it before publishing).
 func (c *Consumer) Started() <-chan struct{} { return c.connected }
 
+// Ready is a readiness check: an error while the consumer is not consuming
+// (broker down, or its queue refused), so /ready tells an operator that
+// events are not being applied.
+func (c *Consumer) Ready(context.Context) error {
+	if !c.consuming.Load() {
+		return fmt.Errorf("not consuming %s (see the log)", c.queueName())
+	}
+	return nil
+}
+
 // Run consumes until ctx ends, reconnecting with backoff.
 func (c *Consumer) Run(ctx context.Context) error {
 	b := newBackoff(500*time.Millisecond, c.cfg.MaxBackoff)
@@ -187,6 +199,8 @@ func (c *Consumer) session(ctx context.Context, b *backoff) error {
 	default:
 		close(c.connected)
 	}
+	c.consuming.Store(true)
+	defer c.consuming.Store(false)
 	b.reset()
 	c.cfg.Log.Info("event consumer started", "queue", queue, "keys", c.cfg.Keys)
 	for {

@@ -119,36 +119,37 @@ type Server struct {
 // New wires stores, handlers and routes.
 func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, error) {
 	reg, metrics := httpx.NewRegistry("core")
+	cipher, err := parametros.NewCipher(cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	top := events.NewTopology(cfg.AMQPExchange)
+	ts := tenants.NewStore(g)
 	// tenants.updated leaves through the outbox; the relay publishes it.
-	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL,
-		Topology: events.NewTopology(cfg.AMQPExchange), Log: log, Metrics: metrics})
+	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL, Topology: top, Log: log, Metrics: metrics})
+	// Core checks its own callers' tenants like the other services do, from
+	// its table: a deactivated tenant's tokens stop working at once on this
+	// instance, and on the others when they hear tenants.updated.
+	active := tenant.NewCache(tenants.Fetcher{Store: ts}, log, nil)
+	listener := events.TenantListener(cfg.AMQPURL, top, log, metrics, active.Invalidate)
 	e, err := httpx.New(httpx.Options{
 		Service: "core", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: OpenAPI,
 		Checks: []httpx.Check{
 			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
 			{Name: "migrations", Critical: true, Fn: mig.Current},
 			{Name: "broker", Critical: false, Fn: relay.Ready},
+			{Name: "tenant_events", Critical: false, Fn: listener.Ready},
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	cipher, err := parametros.NewCipher(cfg.EncryptionKey)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{
 		Echo: e, Signer: auth.NewSigner(cfg.JWTSecret), log: log, hashing: cfg.Hashing,
-		Workers: []service.Worker{{Name: "outbox-relay", Run: relay.Run}},
-		tenants: tenants.NewStore(g), users: users.NewStore(g),
+		Workers: []service.Worker{{Name: "outbox-relay", Run: relay.Run}, {Name: "tenant-listener", Run: listener.Run}},
+		tenants: ts, users: users.NewStore(g),
 	}
 	sessions := sesion.NewStore(g)
-	// Core checks its own callers' tenants like the other services do, from
-	// its table: a deactivated tenant's tokens stop working at once here, and
-	// within tenants.updated elsewhere.
-	active := tenant.NewCache(tenants.Fetcher{Store: s.tenants}, log, nil)
-	s.Workers = append(s.Workers, service.Worker{Name: "tenant-listener",
-		Run: events.TenantListener(cfg.AMQPURL, events.NewTopology(cfg.AMQPExchange), log, metrics, active.Invalidate).Run})
 	routes(e, handlers{
 		signer:     s.Signer,
 		active:     active.Middleware(),

@@ -21,6 +21,7 @@ import (
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/service"
 	"ecosystem/pkg/shared/tenant"
+	"ecosystem/services/inventario/internal/compras"
 	"ecosystem/services/inventario/internal/stock"
 )
 
@@ -87,7 +88,7 @@ type deps struct {
 	db      *gorm.DB
 	log     *slog.Logger
 	metrics prometheus.Registerer
-	events  events.Topology
+	stock   *stock.Service
 }
 
 // New wires the service.
@@ -97,31 +98,48 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	// stock.movement.created / stock.below_minimum leave through the outbox.
-	top := events.NewTopology(cfg.AMQPExchange)
-	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL, Topology: top, Log: log, Metrics: metrics})
-	e, err := httpx.New(httpx.Options{
-		Service: "inventario", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: spec,
-		Checks: []httpx.Check{
-			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
-			{Name: "migrations", Critical: true, Fn: mig.Current},
-			{Name: "broker", Critical: false, Fn: relay.Ready},
-		},
-	})
+	svc, err := stock.NewService(g, log, metrics)
 	if err != nil {
 		return nil, err
 	}
 	cache := tenant.NewCache(coreapi.New(cfg.CoreAPIURL), log, metrics)
 	cache.Fresh = cfg.TenantCacheTTL
+	// stock.movement.created / stock.below_minimum leave through the outbox;
+	// processed purchase invoices come in on inventario-events (DESIGN §8).
+	top := events.NewTopology(cfg.AMQPExchange)
+	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL, Topology: top, Log: log, Metrics: metrics})
+	listener := events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate)
+	buy := compras.NewConsumer(svc, log, metrics)
+	invoices := events.NewConsumer(events.ConsumerConfig{
+		AMQPURL: cfg.AMQPURL, Topology: top, Queue: compras.QueueFor(top), Keys: compras.Keys,
+		DB: g, Schema: Schema, Handler: buy.Handle, Log: log, Metrics: metrics,
+	})
+	e, err := httpx.New(httpx.Options{
+		Service: "inventario", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: spec,
+		Checks: []httpx.Check{
+			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
+			{Name: "migrations", Critical: true, Fn: mig.Current},
+			// Events wait in the outbox or the queue while these are down; the
+			// HTTP API keeps working, so they do not fail /ready.
+			{Name: "broker", Critical: false, Fn: relay.Ready},
+			{Name: "invoice_events", Critical: false, Fn: invoices.Ready},
+			{Name: "tenant_events", Critical: false, Fn: listener.Ready},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Verified tokens are cached until they expire: re-verifying the same
 	// token on every request was about a sixth of the CPU of a movement.
 	tokens := auth.NewTokenCache(auth.NewSigner(cfg.JWTSecret), 10_000)
 	api := httpx.NewRouter(e, "/api", auth.Middleware(tokens), cache.Middleware())
-	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Workers: []service.Worker{
+	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Stock: svc, Workers: []service.Worker{
 		{Name: "outbox-relay", Run: relay.Run},
-		{Name: "tenant-listener", Run: events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate).Run},
+		{Name: "tenant-listener", Run: listener.Run},
+		{Name: "compras-consumer", Run: invoices.Run},
+		svc.PruneWorker(pruneEvery),
 	}}
-	if err := routes(api, deps{cfg: cfg, db: g, log: log, metrics: metrics, events: top}, srv); err != nil {
+	if err := routes(api, deps{cfg: cfg, db: g, log: log, metrics: metrics, stock: svc}, srv); err != nil {
 		return nil, err
 	}
 	return srv, nil

@@ -42,7 +42,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	_ = events.NewTopology(testExchange).Delete(testkit.AMQPURL(), compras.Queue)
+	top := events.NewTopology(testExchange)
+	_ = top.Delete(testkit.AMQPURL(), compras.QueueFor(top))
 	db.Close(testDB)
 	drop()
 	os.Exit(code)

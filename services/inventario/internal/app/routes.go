@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"ecosystem/pkg/shared/auth"
-	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/httpx"
-	"ecosystem/pkg/shared/service"
 	"ecosystem/services/inventario/internal/compras"
 	"ecosystem/services/inventario/internal/productos"
 	"ecosystem/services/inventario/internal/stock"
@@ -26,18 +24,7 @@ const pruneEvery = 15 * time.Minute
 // already behind auth and tenant validation. Any user of the tenant reads;
 // writes need the bodega role, which admin includes.
 func routes(api *httpx.Router, d deps, srv *Server) error {
-	svc, err := stock.NewService(d.db, d.log, d.metrics)
-	if err != nil {
-		return err
-	}
-	srv.Stock = svc
-	srv.Workers = append(srv.Workers, svc.PruneWorker(pruneEvery))
-	// Processed purchase invoices book entradas (DESIGN §8).
-	buy := compras.NewConsumer(svc, d.log, d.metrics)
-	srv.Workers = append(srv.Workers, service.Worker{Name: "compras-consumer", Run: events.NewConsumer(events.ConsumerConfig{
-		AMQPURL: d.cfg.AMQPURL, Topology: d.events, Queue: compras.Queue, Keys: compras.Keys,
-		DB: d.db, Schema: Schema, Handler: buy.Handle, Log: d.log, Metrics: d.metrics,
-	}).Run})
+	svc := d.stock
 	prod := productos.Handler{Store: productos.NewStore(d.db)}
 	st := stock.Handler{Service: svc}
 	write := auth.Require(auth.RoleBodega)

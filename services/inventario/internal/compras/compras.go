@@ -26,6 +26,16 @@ import (
 // Queue is inventario's durable queue, bound to documentos.* (DESIGN §8).
 const Queue = "inventario-events"
 
+// QueueFor names the queue on a topology: Queue itself on the platform's
+// exchange, prefixed by the exchange's name on any other (tests, benches),
+// so two deployments sharing a broker never declare one queue two ways.
+func QueueFor(t events.Topology) string {
+	if t.Exchange == events.Exchange {
+		return Queue
+	}
+	return t.Exchange + "." + Queue
+}
+
 // Keys are the routing keys bound to Queue.
 var Keys = []string{"documentos.*"}
 

@@ -130,6 +130,10 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	// documento.creado / documento.procesado leave through the outbox.
 	top := events.NewTopology(cfg.AMQPExchange)
 	relay := events.NewRelay(events.RelayConfig{DB: g, Schema: Schema, AMQPURL: cfg.AMQPURL, Topology: top, Log: log, Metrics: metrics})
+	core := coreapi.New(cfg.CoreAPIURL)
+	cache := tenant.NewCache(core, log, metrics)
+	cache.Fresh = cfg.TenantCacheTTL
+	listener := events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate)
 	e, err := httpx.New(httpx.Options{
 		Service: "rendiciones", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: spec,
 		LargeBodyRoutes: largeBodyRoutes,
@@ -137,19 +141,17 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
 			{Name: "migrations", Critical: true, Fn: mig.Current},
 			{Name: "broker", Critical: false, Fn: relay.Ready},
+			{Name: "tenant_events", Critical: false, Fn: listener.Ready},
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	core := coreapi.New(cfg.CoreAPIURL)
 	signer := auth.NewSigner(cfg.JWTSecret)
-	cache := tenant.NewCache(core, log, metrics)
-	cache.Fresh = cfg.TenantCacheTTL
 	api := httpx.NewRouter(e, "/api", auth.Middleware(auth.NewTokenCache(signer, 10_000)), cache.Middleware())
 	srv := &Server{Echo: e, Tenants: cache, OpenAPI: spec, Workers: []service.Worker{
 		{Name: "outbox-relay", Run: relay.Run},
-		{Name: "tenant-listener", Run: events.TenantListener(cfg.AMQPURL, top, log, metrics, cache.Invalidate).Run},
+		{Name: "tenant-listener", Run: listener.Run},
 	}}
 	if err := routes(api, deps{cfg: cfg, db: g, log: log, metrics: metrics, core: core, signer: signer}, srv); err != nil {
 		return nil, err
