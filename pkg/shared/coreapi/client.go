@@ -95,6 +95,24 @@ func (c *Client) Parametros(ctx context.Context, bearer, categoria string) ([]Pa
 	}
 }
 
+// User is core's user resource as other services read it.
+type User struct {
+	ID       string   `json:"id"`
+	TenantID string   `json:"tenant_id"`
+	Email    string   `json:"email"`
+	Nombre   string   `json:"nombre"`
+	Roles    []string `json:"roles"`
+	Activo   bool     `json:"activo"`
+}
+
+// User fetches GET /api/users/{id}; core answers it to an admin of the
+// user's tenant (another tenant's user is ErrNotFound).
+func (c *Client) User(ctx context.Context, bearer, id string) (User, error) {
+	var u User
+	err := c.get(ctx, bearer, "/api/users/"+url.PathEscape(id), &u)
+	return u, err
+}
+
 // ActivePrompt fetches GET /api/ai-prompts/{clave}/activo.
 func (c *Client) ActivePrompt(ctx context.Context, bearer, clave string) (Prompt, error) {
 	var p Prompt

@@ -28,12 +28,13 @@ type FakeCore struct {
 	tenants    map[string]coreapi.Tenant
 	parametros map[string][]coreapi.Parametro // tenant → list
 	prompts    map[string]coreapi.Prompt      // tenant+"/"+clave
+	users      map[string]coreapi.User        // id → user, known from the tokens minted
 }
 
 // NewFakeCore starts a fake core that signs and verifies with secret.
 func NewFakeCore(t testing.TB, secret string) *FakeCore {
 	f := &FakeCore{Secret: secret, Signer: auth.NewSigner(secret), tenants: map[string]coreapi.Tenant{},
-		parametros: map[string][]coreapi.Parametro{}, prompts: map[string]coreapi.Prompt{}}
+		parametros: map[string][]coreapi.Parametro{}, prompts: map[string]coreapi.Prompt{}, users: map[string]coreapi.User{}}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
@@ -60,6 +61,14 @@ func (f *FakeCore) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(t)
+	case strings.HasPrefix(r.URL.Path, "/api/users/"):
+		id := strings.TrimPrefix(r.URL.Path, "/api/users/")
+		u, ok := f.users[id]
+		if !ok || u.TenantID != claims.TenantID {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(u)
 	case r.URL.Path == "/api/parametros":
 		cat := r.URL.Query().Get("categoria")
 		out := []coreapi.Parametro{}
@@ -126,5 +135,8 @@ func (f *FakeCore) TokenFor(t testing.TB, userID, tenant string, roles ...string
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.mu.Lock()
+	f.users[userID] = coreapi.User{ID: userID, TenantID: tenant, Email: userID[:8] + "@test.cl", Nombre: "Usuario " + userID[:8], Roles: roles, Activo: true}
+	f.mu.Unlock()
 	return tok, userID
 }

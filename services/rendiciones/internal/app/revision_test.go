@@ -86,7 +86,6 @@ func TestCorrection(t *testing.T) {
 	t.Run("reprocesar: revisado, en cola, error", func(t *testing.T) {
 		u.Post(base+"/reprocesar", nil).Err(409, "estado_invalido")
 		e := decodeDoc(u.subir("escaneo.pdf", muestras.SinTexto()).Want(201))
-		u.Patch("/api/documentos/"+e.ID, map[string]any{"folio": "1"}).Err(409, "estado_invalido")
 		done := u.esperar(e.ID)
 		if done.codigo() != "sin_texto" {
 			t.Fatal(done.codigo())
@@ -177,4 +176,13 @@ func TestDuplicateDocuments(t *testing.T) {
 	if clean.DuplicadoDe != nil || clean.DuplicadoTipo != nil || hasPrefix(clean.Extraccion.Advertencias, "posible duplicado:") {
 		t.Fatalf("still flagged: %+v", clean)
 	}
+}
+
+// A document still waiting for extraction cannot be corrected (no worker
+// runs here, so it stays pendiente for as long as the test needs).
+func TestCorreccionEsperaLaExtraccion(t *testing.T) {
+	h := newHarness(t, withoutWorker)
+	u := h.user(h.core.Tenant("Espera SpA"))
+	e := decodeDoc(u.subir("escaneo.pdf", muestras.SinTexto()).Want(201))
+	u.Patch("/api/documentos/"+e.ID, map[string]any{"folio": "1"}).Err(409, "estado_invalido")
 }

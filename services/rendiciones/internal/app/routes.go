@@ -54,7 +54,7 @@ func routes(api *httpx.Router, d deps, srv *Server) error {
 	// tarjetas y rendiciones (DESIGN §6 "Cards and expense reports").
 	// Every route refuses a body carrying a full card number (nopan).
 	nopan, admin := panguard.Reject(), auth.Require(auth.RoleAdmin)
-	tj := tarjetas.Handler{Store: tarjetas.NewStore(d.db), MaxUploadBytes: cartola.MaxBytes + 1<<20}
+	tj := tarjetas.Handler{Store: tarjetas.NewStore(d.db), Users: d.core, MaxUploadBytes: cartola.MaxBytes + 1<<20}
 	api.GET("/tarjetas", tj.List, nopan)
 	api.POST("/tarjetas", tj.Create, nopan, admin)
 	api.GET("/tarjetas/:id", tj.Get, nopan)

@@ -1,6 +1,7 @@
 package tarjetas
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"ecosystem/pkg/shared/apperr"
 	"ecosystem/pkg/shared/auth"
+	"ecosystem/pkg/shared/coreapi"
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/services/rendiciones/internal/cartola"
 )
@@ -20,6 +22,8 @@ import (
 // hold. Statements are imported and conciliated by an admin or the holder.
 type Handler struct {
 	Store *Store
+	// Users checks that a titular_id names a user of the caller's tenant.
+	Users UserChecker
 	// MaxUploadBytes bounds a statement upload (the route skips the default
 	// 1 MiB body limit).
 	MaxUploadBytes int64
@@ -105,6 +109,29 @@ func (h Handler) List(c echo.Context) error {
 	return c.JSON(http.StatusOK, httpx.NewList(ts, p, total))
 }
 
+// UserChecker is the part of core's client that reads a user.
+type UserChecker interface {
+	User(ctx context.Context, bearer, id string) (coreapi.User, error)
+}
+
+// checkTitular asks core whether the holder is a user of the caller's
+// tenant: a card must not name someone of another tenant, or no one.
+func (h Handler) checkTitular(c echo.Context, cl caller, in Input) error {
+	if in.titular == nil || h.Users == nil {
+		return nil
+	}
+	u, err := h.Users.User(c.Request().Context(), cl.p.Token, in.titular.String())
+	switch {
+	case errors.Is(err, coreapi.ErrNotFound):
+		return apperr.Invalid("titular_id", "no es un usuario de este tenant")
+	case err != nil:
+		return apperr.Unavailable(apperr.CodeCoreUnavailable, "no se pudo verificar el titular: core no disponible")
+	case !u.Activo:
+		return apperr.Invalid("titular_id", "el usuario está inactivo")
+	}
+	return nil
+}
+
 // Create: POST /api/tarjetas (admin).
 func (h Handler) Create(c echo.Context) error {
 	cl, err := callerOf(c)
@@ -116,6 +143,9 @@ func (h Handler) Create(c echo.Context) error {
 		return err
 	}
 	if err := in.validate(true); err != nil {
+		return err
+	}
+	if err := h.checkTitular(c, cl, in); err != nil {
 		return err
 	}
 	t, err := h.Store.Create(c.Request().Context(), cl.tenant, in)
@@ -153,6 +183,9 @@ func (h Handler) Update(c echo.Context) error {
 		return err
 	}
 	if err := in.validate(false); err != nil {
+		return err
+	}
+	if err := h.checkTitular(c, cl, in); err != nil {
 		return err
 	}
 	t, err := h.Store.Update(c.Request().Context(), cl.tenant, id, in)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"ecosystem/pkg/shared/testkit"
@@ -118,6 +119,11 @@ func TestTarjetas(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) { a.Admin.API.Post("/api/tarjetas", tc.body).Field(400, tc.field) })
 		}
+	})
+	t.Run("el titular debe ser un usuario del tenant", func(t *testing.T) {
+		b := h.Tenant("Otro titular")
+		a.Admin.API.Post("/api/tarjetas", map[string]any{"alias": "X", "banco": "B", "ultimos_4": "1234", "titular_id": b.Usuario.ID}).Field(400, "titular_id")
+		a.Admin.API.Post("/api/tarjetas", map[string]any{"alias": "X", "banco": "B", "ultimos_4": "1234", "titular_id": uuid.NewString()}).Field(400, "titular_id")
 	})
 	t.Run("solo admin escribe", func(t *testing.T) {
 		body := map[string]any{"alias": "A", "banco": "B", "ultimos_4": "1234"}
