@@ -24,7 +24,7 @@ import (
 func Open(url string, maxConns int, l *slog.Logger) (*gorm.DB, error) {
 	g, err := gorm.Open(postgres.New(postgres.Config{DSN: url}), &gorm.Config{
 		Logger:                 slogGorm{l: l},
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                Now,
 		SkipDefaultTransaction: true,  // single statements need no BEGIN/COMMIT round trips
 		PrepareStmt:            false, // pgx caches prepared statements itself
 		DisableAutomaticPing:   true,  // start without the database: /ready says it is down

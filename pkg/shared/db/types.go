@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -74,3 +75,7 @@ func (a *StringArray) Scan(src any) error {
 	*a = out
 	return nil
 }
+
+// Now is the current UTC time at the microsecond Postgres stores, so a
+// response right after a write shows the same instant a later read does.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

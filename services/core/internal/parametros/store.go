@@ -75,7 +75,7 @@ var errClaveTaken = apperr.Conflict("parametro_duplicado", "ya existe un paráme
 
 // Create inserts a parametro.
 func (s *Store) Create(ctx context.Context, tenant uuid.UUID, in Input) (Parametro, error) {
-	now := time.Now().UTC()
+	now := db.Now()
 	r := row{ID: db.NewID(), TenantID: tenant, Categoria: *in.Categoria, Clave: *in.Clave, Activo: true, CreatedAt: now, UpdatedAt: now}
 	if in.Descripcion != nil {
 		r.Descripcion = *in.Descripcion
@@ -184,7 +184,7 @@ func (s *Store) Update(ctx context.Context, tenant, id uuid.UUID, in Input) (Par
 		if err := s.setValor(&r, valor); err != nil {
 			return apperr.Wrap(err, "cifrar")
 		}
-		r.UpdatedAt = time.Now().UTC()
+		r.UpdatedAt = db.Now()
 		if err := tx.Save(&r).Error; err != nil {
 			return err
 		}

@@ -63,7 +63,7 @@ func NewStore(g *gorm.DB) *Store { return &Store{db: g} }
 // Add appends a version for (tenant or global, clave). Versions are numbered
 // under a transaction-scoped advisory lock so concurrent POSTs get 1, 2, 3…
 func (s *Store) Add(ctx context.Context, tenant *uuid.UUID, by uuid.UUID, clave, contenido, modelo string, activo bool) (Prompt, error) {
-	r := row{ID: db.NewID(), TenantID: tenant, Clave: clave, Contenido: contenido, Modelo: modelo, Activo: activo, CreatedBy: &by, CreatedAt: time.Now().UTC()}
+	r := row{ID: db.NewID(), TenantID: tenant, Clave: clave, Contenido: contenido, Modelo: modelo, Activo: activo, CreatedBy: &by, CreatedAt: db.Now()}
 	scope := "global"
 	if tenant != nil {
 		scope = tenant.String()

@@ -44,7 +44,7 @@ func insertToken(ctx context.Context, tx *gorm.DB, userID, family uuid.UUID) (st
 		return "", err
 	}
 	err = tx.WithContext(ctx).Exec(`INSERT INTO core.refresh_tokens (id, family_id, user_id, token_hash, expires_at)
-		VALUES (?, ?, ?, ?, ?)`, db.NewID(), family, userID, hashToken(tok), time.Now().UTC().Add(RefreshTTL)).Error
+		VALUES (?, ?, ?, ?, ?)`, db.NewID(), family, userID, hashToken(tok), db.Now().Add(RefreshTTL)).Error
 	return tok, err
 }
 
@@ -159,7 +159,7 @@ func (s *Store) RecordFailure(ctx context.Context, email string, window time.Dur
 		if err := tx.Exec(`INSERT INTO core.login_failures (email) VALUES (?)`, email).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`DELETE FROM core.login_failures WHERE email = ? AND at < ?`, email, time.Now().UTC().Add(-window)).Error
+		return tx.Exec(`DELETE FROM core.login_failures WHERE email = ? AND at < ?`, email, db.Now().Add(-window)).Error
 	})
 }
 

@@ -43,7 +43,7 @@ var errRUTTaken = apperr.Conflict("rut_duplicado", "ya existe un tenant con ese 
 
 // Create inserts a tenant and its event.
 func (s *Store) Create(ctx context.Context, nombre, rutCanon string) (Tenant, error) {
-	now := time.Now().UTC()
+	now := db.Now()
 	r := row{ID: db.NewID(), Nombre: nombre, RUT: rutCanon, Activo: true, CreatedAt: now, UpdatedAt: now}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
@@ -134,7 +134,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, in Input) (Tenant, err
 		if in.Activo != nil {
 			r.Activo = *in.Activo
 		}
-		r.UpdatedAt = time.Now().UTC()
+		r.UpdatedAt = db.Now()
 		if err := tx.Save(&r).Error; err != nil {
 			return err
 		}

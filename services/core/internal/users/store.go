@@ -48,7 +48,7 @@ var errEmailTaken = apperr.Conflict("email_duplicado", "ya existe un usuario con
 
 // Create inserts a user.
 func (s *Store) Create(ctx context.Context, r Row) (User, error) {
-	now := time.Now().UTC()
+	now := db.Now()
 	r.ID, r.Activo, r.CreatedAt, r.UpdatedAt = db.NewID(), true, now, now
 	err := s.db.WithContext(ctx).Create(&r).Error
 	switch {
@@ -128,7 +128,7 @@ func (s *Store) List(ctx context.Context, f Filter, p httpx.Page) ([]User, int64
 
 // Save writes back a changed row.
 func (s *Store) Save(ctx context.Context, r Row) (User, error) {
-	r.UpdatedAt = time.Now().UTC()
+	r.UpdatedAt = db.Now()
 	err := s.db.WithContext(ctx).Save(&r).Error
 	switch {
 	case db.IsUniqueViolation(err, "users_email_key"):

@@ -76,7 +76,7 @@ func (r *row) apply(in Input) {
 
 // Create inserts a product.
 func (s *Store) Create(ctx context.Context, tenant uuid.UUID, in Input) (Producto, error) {
-	now := time.Now().UTC()
+	now := db.Now()
 	r := row{ID: db.NewID(), TenantID: tenant, Unidad: DefaultUnidad, Activo: true, CreatedAt: now, UpdatedAt: now}
 	r.apply(in)
 	err := s.db.WithContext(ctx).Create(&r).Error
@@ -160,7 +160,7 @@ func (s *Store) Update(ctx context.Context, tenant, id uuid.UUID, in Input) (Pro
 			return err
 		}
 		r.apply(in)
-		r.UpdatedAt = time.Now().UTC()
+		r.UpdatedAt = db.Now()
 		if err := tx.Save(&r).Error; err != nil {
 			return err
 		}

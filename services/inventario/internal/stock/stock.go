@@ -65,7 +65,7 @@ func NewService(g *gorm.DB, log *slog.Logger, reg prometheus.Registerer) (*Servi
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: sqlDB, log: log, now: func() time.Time { return time.Now().UTC() },
+	s := &Service{db: sqlDB, log: log, now: func() time.Time { return db.Now() },
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "stock_movement_retries_total",
 			Help: "Movement transactions retried after a deadlock, serialization failure or balance-creation race.",

@@ -125,7 +125,7 @@ func (h *Handler) Subir(c echo.Context) (err error) {
 	} else if ok {
 		return errDuplicado(dup)
 	}
-	now := time.Now().UTC()
+	now := db.Now()
 	r := &row{
 		ID: id, TenantID: a.TenantID, SubidoPor: a.UserID, NombreArchivo: nombre, TipoMime: sub.mime,
 		Tamano: sub.n, Sha256: sha, StorageKey: key, Estado: EstadoPendiente, CreatedAt: now, UpdatedAt: now,
@@ -328,7 +328,7 @@ func (h *Handler) Reprocesar(c echo.Context) error {
 		case EstadoRevisado:
 			return apperr.Conflict(CodeEstadoInvalido, "el documento fue revisado por una persona; su corrección no se reemplaza").With("estado", r.Estado)
 		}
-		now := time.Now().UTC()
+		now := db.Now()
 		if err := tx.Model(&row{}).Where("id = ?", r.ID).Updates(map[string]any{
 			"estado": EstadoPendiente, "error_codigo": nil, "error_mensaje": nil, "intentos": 0, "updated_at": now,
 		}).Error; err != nil {

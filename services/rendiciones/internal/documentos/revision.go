@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"ecosystem/pkg/shared/apperr"
+	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/httpx"
 	"ecosystem/pkg/shared/rut"
 	"ecosystem/services/rendiciones/internal/extraccion"
@@ -272,7 +273,7 @@ func (h *Handler) Corregir(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := db.Now()
 		set := map[string]any{"estado": EstadoRevisado, "extraccion": raw, "revisado_por": a.UserID, "revisado_at": now,
 			"error_codigo": nil, "error_mensaje": nil, "updated_at": now}
 		if len(r.ExtraccionOriginal) == 0 && actual != nil {
@@ -334,7 +335,7 @@ func (h *Handler) NoDuplicado(c echo.Context) error {
 			out = r
 			return nil
 		}
-		now := time.Now().UTC()
+		now := db.Now()
 		set := map[string]any{"no_duplicado": true, "no_duplicado_por": a.UserID, "no_duplicado_at": now,
 			"no_duplicado_motivo": motivo, "updated_at": now}
 		if ex, err := decodeExtraccion(r.Extraccion); err != nil {

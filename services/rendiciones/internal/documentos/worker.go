@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/events"
 	"ecosystem/pkg/shared/logx"
 	"ecosystem/services/rendiciones/internal/extraccion"
@@ -140,7 +141,7 @@ func (w *Worker) empezar(ctx context.Context, j *jobs.Job, p payloadExtraer) (*r
 			return j.Complete(ctx, tx)
 		}
 		if err := tx.Model(&row{}).Where("id = ?", r.ID).Updates(map[string]any{
-			"estado": EstadoProcesando, "intentos": j.Attempt, "updated_at": time.Now().UTC(),
+			"estado": EstadoProcesando, "intentos": j.Attempt, "updated_at": db.Now(),
 		}).Error; err != nil {
 			return err
 		}
@@ -186,7 +187,7 @@ func (w *Worker) terminar(ctx context.Context, j *jobs.Job, r *row, motor string
 		if cur == nil || cur.Estado != EstadoProcesando {
 			return j.Complete(ctx, tx) // the document moved on without us
 		}
-		now := time.Now().UTC()
+		now := db.Now()
 		set := map[string]any{"estado": estado, "motor": motor, "procesado_at": now, "updated_at": now}
 		tokens(set, res.Usage, motor)
 		data := map[string]any{"id": cur.ID, "tenant_id": cur.TenantID, "estado": estado, "motor": motor}
@@ -238,7 +239,7 @@ func (w *Worker) reintentar(ctx context.Context, j *jobs.Job, r *row, res extrac
 	defer cancel()
 	return w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		set := map[string]any{"estado": EstadoPendiente, "error_codigo": extraccion.Code(xerr),
-			"error_mensaje": mensajeError(xerr), "updated_at": time.Now().UTC()}
+			"error_mensaje": mensajeError(xerr), "updated_at": db.Now()}
 		tokens(set, res.Usage, "")
 		if err := tx.Model(&row{}).Where("id = ? AND estado = ?", r.ID, EstadoProcesando).Updates(set).Error; err != nil {
 			return err
@@ -253,7 +254,7 @@ func (w *Worker) devolver(j *jobs.Job, r *row) error {
 	defer cancel()
 	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&row{}).Where("id = ? AND estado = ?", r.ID, EstadoProcesando).
-			Updates(map[string]any{"estado": EstadoPendiente, "updated_at": time.Now().UTC()}).Error; err != nil {
+			Updates(map[string]any{"estado": EstadoPendiente, "updated_at": db.Now()}).Error; err != nil {
 			return err
 		}
 		return j.Release(ctx, tx)

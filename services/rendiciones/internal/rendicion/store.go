@@ -92,7 +92,7 @@ func get(ctx context.Context, tx *gorm.DB, cl Caller, id uuid.UUID, lock bool) (
 // a card the caller may use: any of the tenant's for an admin, else one
 // the caller holds.
 func (s *Store) Create(ctx context.Context, cl Caller, admin bool, in CreateInput) (Rendicion, error) {
-	now := time.Now().UTC()
+	now := db.Now()
 	r := row{ID: db.NewID(), TenantID: cl.Tenant, UsuarioID: cl.User, Titulo: *in.Titulo, Tipo: *in.Tipo,
 		TarjetaID: in.TarjetaID.ptr(), Periodo: in.Periodo, Estado: Borrador, CreatedAt: now, UpdatedAt: now}
 	if r.TarjetaID != nil {
@@ -338,7 +338,7 @@ func (s *Store) Update(ctx context.Context, cl Caller, id uuid.UUID, in UpdateIn
 			}
 			r.Periodo = in.Periodo
 		}
-		r.UpdatedAt = time.Now().UTC()
+		r.UpdatedAt = db.Now()
 		if err := tx.Save(&r).Error; err != nil {
 			return err
 		}

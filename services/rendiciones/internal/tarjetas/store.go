@@ -45,7 +45,7 @@ func (r tarjetaRow) view() Tarjeta {
 
 // Create inserts a card.
 func (s *Store) Create(ctx context.Context, tenant uuid.UUID, in Input) (Tarjeta, error) {
-	now := time.Now().UTC()
+	now := db.Now()
 	r := tarjetaRow{ID: db.NewID(), TenantID: tenant, Alias: *in.Alias, Banco: *in.Banco, Ultimos4: *in.Ultimos4,
 		TitularID: in.titular, Moneda: "CLP", Activa: true, CreatedAt: now, UpdatedAt: now}
 	if in.Moneda != nil {
@@ -134,7 +134,7 @@ func (s *Store) Update(ctx context.Context, tenant, id uuid.UUID, in Input) (Tar
 		if in.Activa != nil {
 			r.Activa = *in.Activa
 		}
-		r.UpdatedAt = time.Now().UTC()
+		r.UpdatedAt = db.Now()
 		if err := tx.Save(&r).Error; err != nil {
 			return apperr.Wrap(err, "actualizar tarjeta")
 		}
