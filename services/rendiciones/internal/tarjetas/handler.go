@@ -284,7 +284,11 @@ func (h Handler) Import(c echo.Context) error {
 	switch {
 	case errors.Is(err, cartola.ErrTooLarge):
 		return apperr.New(http.StatusRequestEntityTooLarge, apperr.CodeTooLarge, err.Error())
-	case errors.Is(err, cartola.ErrEmpty), errors.Is(err, cartola.ErrNotText), errors.Is(err, cartola.ErrNoHeader):
+	case errors.Is(err, cartola.ErrNotText):
+		// A PDF or spreadsheet sent as a statement: the wrong kind of file,
+		// like /api/documentos answers for one it cannot take.
+		return apperr.New(http.StatusUnsupportedMediaType, apperr.CodeUnsupportedMedia, err.Error()).With("archivo", "se espera un CSV")
+	case errors.Is(err, cartola.ErrEmpty), errors.Is(err, cartola.ErrNoHeader):
 		return apperr.Invalid("archivo", err.Error())
 	case err != nil:
 		return apperr.Wrap(err, "leer cartola")

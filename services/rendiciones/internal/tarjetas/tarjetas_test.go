@@ -222,6 +222,9 @@ func TestImportarCartola(t *testing.T) {
 	c := newCard(t, a, a.Usuario.ID, "")
 	usuario := a.Usuario.API
 
+	t.Run("un PDF no es una cartola: 415", func(t *testing.T) {
+		upload(usuario, c.ID, "cartola.pdf", []byte("%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n")).Err(415, "unsupported_media_type")
+	})
 	t.Run("latin-1 con preámbulo; el titular importa", func(t *testing.T) {
 		var r importacion
 		upload(usuario, c.ID, "marzo.csv", marzo).Want(201).JSON(&r)
