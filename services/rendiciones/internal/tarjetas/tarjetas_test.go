@@ -223,7 +223,7 @@ func TestImportarCartola(t *testing.T) {
 	usuario := a.Usuario.API
 
 	t.Run("un PDF no es una cartola: 415", func(t *testing.T) {
-		upload(usuario, c.ID, "cartola.pdf", []byte("%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n")).Err(415, "unsupported_media_type")
+		upload(usuario, c.ID, "cartola.pdf", "%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n").Err(415, "unsupported_media_type")
 	})
 	t.Run("latin-1 con preámbulo; el titular importa", func(t *testing.T) {
 		var r importacion
