@@ -60,6 +60,14 @@ func TestUploadAndExtractSamples(t *testing.T) {
 		if int64(len(payloads)) != n {
 			t.Fatalf("documento.procesado events: %d", len(payloads))
 		}
+		// Each event carries the request id of the upload that caused it.
+		var sinRequestID int64
+		h.db.Raw(`SELECT count(*) FROM rendiciones.outbox o WHERE o.routing_key = 'documentos.processed'
+			AND o.payload->>'request_id' IS DISTINCT FROM (SELECT c.payload->>'request_id' FROM rendiciones.outbox c
+			WHERE c.routing_key = 'documentos.created' AND c.aggregate_id = o.aggregate_id)`).Scan(&sinRequestID)
+		if sinRequestID != 0 {
+			t.Fatalf("%d documento.procesado events do not carry their upload's request_id", sinRequestID)
+		}
 		var env struct {
 			Event    string `json:"event"`
 			TenantID string `json:"tenant_id"`

@@ -134,7 +134,7 @@ func (h *Handler) Subir(c echo.Context) (err error) {
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
-		if _, err := h.queue.Enqueue(ctx, tx, nuevoJob(r)); err != nil {
+		if _, err := h.queue.Enqueue(ctx, tx, nuevoJob(ctx, r)); err != nil {
 			return err
 		}
 		_, err := outbox.Add(ctx, tx, events.KeyDocumentoCreated, events.EventDocumentoCreado, r.TenantID.String(), r.ID.String(),
@@ -334,7 +334,7 @@ func (h *Handler) Reprocesar(c echo.Context) error {
 		}).Error; err != nil {
 			return err
 		}
-		if _, err := h.queue.Enqueue(ctx, tx, nuevoJob(r)); err != nil {
+		if _, err := h.queue.Enqueue(ctx, tx, nuevoJob(ctx, r)); err != nil {
 			return err
 		}
 		r.Estado, r.ErrorCodigo, r.ErrorMensaje, r.Intentos, r.UpdatedAt = EstadoPendiente, nil, nil, 0, now

@@ -25,11 +25,14 @@ const KindExtraer = "extraer_documento"
 type payloadExtraer struct {
 	DocumentoID uuid.UUID `json:"documento_id"`
 	TenantID    uuid.UUID `json:"tenant_id"`
+	// RequestID is the upload's (or reprocessing's) request id, so the
+	// extraction's logs and its documento.procesado event carry it too.
+	RequestID string `json:"request_id,omitempty"`
 }
 
-func nuevoJob(r *row) jobs.NewJob {
+func nuevoJob(ctx context.Context, r *row) jobs.NewJob {
 	return jobs.NewJob{Kind: KindExtraer, Key: r.ID.String(), TenantID: r.TenantID.String(),
-		Payload: payloadExtraer{DocumentoID: r.ID, TenantID: r.TenantID}}
+		Payload: payloadExtraer{DocumentoID: r.ID, TenantID: r.TenantID, RequestID: logx.RequestID(ctx)}}
 }
 
 // Metrics are the extraction metrics (registered once per process).
@@ -91,7 +94,7 @@ func (w *Worker) procesar(ctx context.Context, j *jobs.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return j.Fail(ctx, w.db, "payload ilegible: "+err.Error())
 	}
-	ctx = logx.WithFields(ctx, logx.Fields{TenantID: p.TenantID.String()})
+	ctx = logx.WithFields(ctx, logx.Fields{TenantID: p.TenantID.String(), RequestID: p.RequestID})
 	r, err := w.empezar(ctx, j, p)
 	if err != nil || r == nil {
 		return err
