@@ -42,8 +42,7 @@ fmt-check:
 
 ## lint: vet plus staticcheck and govulncheck (fetched through the Go module proxy)
 lint: vet fmt-check
-	@for m in $(MODULES); do (cd $$m && go run honnef.co/go/tools/cmd/staticcheck@latest ./...) || exit 1; done
-	@for m in $(MODULES); do (cd $$m && go run golang.org/x/vuln/cmd/govulncheck@latest ./...) || exit 1; done
+	@scripts/lint.sh
 
 ## migrate: apply every service's pending migrations (uses .data/dev.env when present)
 migrate: build deps

@@ -35,9 +35,7 @@ type row struct {
 
 func (row) TableName() string { return "core.tenants" }
 
-func (r row) tenant() Tenant {
-	return Tenant{ID: r.ID, Nombre: r.Nombre, RUT: r.RUT, Activo: r.Activo, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-}
+func (r row) tenant() Tenant { return Tenant(r) }
 
 var errRUTTaken = apperr.Conflict("rut_duplicado", "ya existe un tenant con ese RUT").With("rut", "ya está registrado")
 
