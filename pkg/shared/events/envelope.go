@@ -38,7 +38,7 @@ type Envelope struct {
 	Event      string          `json:"event"`
 	TenantID   string          `json:"tenant_id"`
 	OccurredAt time.Time       `json:"occurred_at"`
-	RequestID  string          `json:"request_id,omitempty"`
+	RequestID  string          `json:"request_id"`
 	Version    int             `json:"version"`
 	Data       json.RawMessage `json:"data"`
 }
