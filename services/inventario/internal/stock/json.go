@@ -96,10 +96,8 @@ func envelopeJSON(env events.Envelope) []byte {
 	b = appendString(b, env.TenantID)
 	b = append(b, `,"occurred_at":`...)
 	b = appendTime(b, env.OccurredAt)
-	if env.RequestID != "" {
-		b = append(b, `,"request_id":`...)
-		b = appendString(b, env.RequestID)
-	}
+	b = append(b, `,"request_id":`...)
+	b = appendString(b, env.RequestID)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(env.Version), 10)
 	b = append(b, `,"data":`...)
