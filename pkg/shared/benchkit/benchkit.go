@@ -4,7 +4,6 @@
 package benchkit
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -128,17 +129,11 @@ func Start(bin string, env map[string]string, logTo io.Writer) (*Process, error)
 		return nil, err
 	}
 	p := &Process{Cmd: cmd, Base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	for i := 0; i < 300; i++ {
-		if resp, err := http.Get(p.Base + "/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := WaitReady(p.Base, nil); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("%s: %w", bin, err)
 	}
-	p.Stop()
-	return nil, fmt.Errorf("%s did not become ready", bin)
+	return p, nil
 }
 
 // Stop sends SIGTERM and waits.
@@ -153,32 +148,39 @@ func (p *Process) Stop() {
 	}
 }
 
-// PeakRSS reads a process's peak resident set size (VmHWM) in bytes.
-func PeakRSS(pid int) (int64, error) {
+// ProcMB reads one memory line of /proc/<pid>/status (VmRSS, VmHWM — the
+// peak) in MB.
+func ProcMB(pid int, field string) (float64, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
-	var kb int64
-	for _, line := range splitLines(string(data)) {
-		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
-			return kb * 1024, nil
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024, err
 		}
 	}
-	return 0, fmt.Errorf("VmHWM not found")
+	return 0, fmt.Errorf("%s not in /proc/%d/status", field, pid)
 }
 
-func splitLines(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			out = append(out, s[start:i])
-			start = i + 1
+// WaitReady polls base/ready until it answers 200, the process reports on
+// exited (nil channel: never), or 30 s pass.
+func WaitReady(base string, exited <-chan error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the service stopped before it was ready: %v", err)
+		default:
 		}
+		if resp, err := http.Get(base + "/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return append(out, s[start:])
+	return fmt.Errorf("%s not ready after 30 s", base)
 }
-
-// Context is a convenience for bench programs.
-var Context = context.Background

@@ -53,6 +53,7 @@ import (
 
 	"ecosystem/migrations"
 	"ecosystem/pkg/shared/auth"
+	"ecosystem/pkg/shared/benchkit"
 	"ecosystem/pkg/shared/db/testdb"
 	"ecosystem/services/inventario/internal/app"
 )
@@ -154,7 +155,7 @@ func run(duration, warmup time.Duration, clients int, keep bool, only string) er
 		fmt.Fprintf(w, `{"id":%q,"nombre":"Bench","rut":"76.000.000-0","activo":true}`, tenant)
 	}))
 	defer core.Close()
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func run(duration, warmup time.Duration, clients int, keep bool, only string) er
 	// Logs are formatted as in production and thrown away.
 	go func() { done <- app.Run(ctx, func(k string) string { return env[k] }, io.Discard, []string{"serve"}) }()
 	defer func() { cancel(); <-done }()
-	if err := waitReady(fmt.Sprintf("http://127.0.0.1:%d", port), done); err != nil {
+	if err := benchkit.WaitReady(fmt.Sprintf("http://127.0.0.1:%d", port), done); err != nil {
 		return err
 	}
 	token, _, err := auth.NewSigner(secret).Issue(uuid.NewString(), tenant, "bench@bench.test", []string{auth.RoleBodega})
@@ -483,34 +484,6 @@ func (p *clientPool) close() {
 func productID(n int) string { return fmt.Sprintf("00000000-0000-7000-8000-%012d", n) }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitReady(base string, done <-chan error) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			return fmt.Errorf("inventario stopped: %v", err)
-		default:
-		}
-		if resp, err := http.Get(base + "/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("inventario not ready after 30 s")
-}
 
 // fanOut runs f(0..n-1) on k goroutines and returns the first error.
 func fanOut(k, n int, f func(i int) error) error {

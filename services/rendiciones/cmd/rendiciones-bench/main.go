@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,6 +38,7 @@ import (
 	"github.com/google/uuid"
 
 	"ecosystem/pkg/shared/auth"
+	"ecosystem/pkg/shared/benchkit"
 	"ecosystem/pkg/shared/db/testdb"
 	"ecosystem/services/rendiciones/internal/extraccion"
 	"ecosystem/services/rendiciones/internal/muestras"
@@ -163,7 +163,7 @@ func benchUploads(bin, tmp string, files []string, mb, workers int) (uploadResul
 	defer drop()
 	core := fakeCore()
 	defer core.Close()
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return res, err
 	}
@@ -194,11 +194,11 @@ func benchUploads(bin, tmp string, files []string, mb, workers int) (uploadResul
 			_ = cmd.Process.Kill()
 		}
 	}()
-	if err := waitReady(base); err != nil {
+	if err := benchkit.WaitReady(base, nil); err != nil {
 		return res, fmt.Errorf("%w; log:\n%s", err, logs.String())
 	}
 	time.Sleep(300 * time.Millisecond)
-	if res.idle, err = rss(cmd.Process.Pid, "VmRSS"); err != nil {
+	if res.idle, err = benchkit.ProcMB(cmd.Process.Pid, "VmRSS"); err != nil {
 		return res, err
 	}
 	tenant := uuid.NewString()
@@ -225,7 +225,7 @@ func benchUploads(bin, tmp string, files []string, mb, workers int) (uploadResul
 		}
 		res.note = "   documents: " + estados
 	}
-	res.peak, err = rss(cmd.Process.Pid, "VmHWM")
+	res.peak, err = benchkit.ProcMB(cmd.Process.Pid, "VmHWM")
 	return res, err
 }
 
@@ -308,21 +308,6 @@ func waitExtracted(base, tok string, ids []string) (string, error) {
 	}
 }
 
-// rss reads a memory line (VmRSS, VmHWM) of /proc/<pid>/status in MB.
-func rss(pid int, field string) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return float64(kb) / 1024, err
-		}
-	}
-	return 0, fmt.Errorf("%s not in /proc/%d/status", field, pid)
-}
-
 // writeScanPDF writes a valid PDF of about size bytes: one page with a line
 // of text over a large image, as a scanner with OCR produces. The image
 // bytes are random, so nothing compresses them.
@@ -392,27 +377,4 @@ func fakeCore() *httptest.Server {
 		}
 		http.NotFound(w, r)
 	}))
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitReady(base string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return errors.New("the service did not become ready")
 }
