@@ -73,11 +73,6 @@ func IsForeignKeyViolation(err error, constraint ...string) bool {
 	return pgCode(err, "23503", constraint...)
 }
 
-// IsCheckViolation reports a CHECK constraint error.
-func IsCheckViolation(err error, constraint ...string) bool {
-	return pgCode(err, "23514", constraint...)
-}
-
 // IsUnavailable reports an error that means the database cannot be reached
 // or used at all (connection refused or lost, server shutting down, database
 // missing), as opposed to an error in the request: the API answers 503.

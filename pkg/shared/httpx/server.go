@@ -5,7 +5,6 @@ package httpx
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -228,9 +227,4 @@ func readyHandler(service string, checks []Check) echo.HandlerFunc {
 		}
 		return c.JSON(status, body)
 	}
-}
-
-// IsClientGone reports a context error caused by the client hanging up.
-func IsClientGone(err error) bool {
-	return errors.Is(err, context.Canceled)
 }

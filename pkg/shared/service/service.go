@@ -26,11 +26,8 @@ type Worker struct {
 // Serve listens on addr, serves e and runs workers until ctx is cancelled,
 // then stops accepting, lets in-flight requests and jobs finish within
 // timeout, and returns.
-func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout time.Duration, workers ...Worker) error {
-	return ServeDrain(ctx, e, addr, l, timeout, 0, workers...)
-}
-
-// ServeDrain is Serve with a drain period: on shutdown the server goes on
+//
+// With drain > 0, on shutdown the server first goes on
 // answering for drain, closing each connection after its response
 // ("Connection: close"), and only then closes its listener. It never closes
 // an idle connection itself during the drain — a gateway could be sending a
@@ -39,7 +36,7 @@ func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeo
 // upstream keepalive_timeout 1s against SHUTDOWN_DRAIN 2s). After the drain
 // no connection is left to reuse, and refused connects are retried on the
 // next instance safely, even for POST.
-func ServeDrain(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout, drain time.Duration, workers ...Worker) error {
+func Serve(ctx context.Context, e *echo.Echo, addr string, l *slog.Logger, timeout, drain time.Duration, workers ...Worker) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)

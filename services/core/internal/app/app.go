@@ -102,7 +102,7 @@ func serve(ctx context.Context, cfg Config, env service.Env) error {
 			return fmt.Errorf("bootstrap admin: %w", err)
 		}
 	}
-	return service.ServeDrain(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, cfg.ShutdownDrain, srv.Workers...)
+	return service.Serve(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, cfg.ShutdownDrain, srv.Workers...)
 }
 
 // Server is the wired service; tests build one with New and drive Echo.

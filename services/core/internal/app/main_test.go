@@ -17,6 +17,7 @@ import (
 	"ecosystem/pkg/shared/db"
 	"ecosystem/pkg/shared/db/testdb"
 	"ecosystem/pkg/shared/events"
+	"ecosystem/pkg/shared/rut"
 	"ecosystem/pkg/shared/testkit"
 	"ecosystem/services/core/internal/password"
 )
@@ -103,25 +104,7 @@ func (h *harness) login(email, pw string) string {
 // nextRUT returns a fresh valid RUT for a test tenant.
 func nextRUT() string {
 	body := 50000000 + int(seq.Add(1))*7919%40000000
-	return fmt.Sprintf("%d-%s", body, dv(body))
-}
-
-func dv(body int) string {
-	sum, w := 0, 2
-	for n := body; n > 0; n /= 10 {
-		sum += (n % 10) * w
-		if w++; w > 7 {
-			w = 2
-		}
-	}
-	switch r := 11 - sum%11; r {
-	case 11:
-		return "0"
-	case 10:
-		return "K"
-	default:
-		return fmt.Sprint(r)
-	}
+	return fmt.Sprintf("%d-%s", body, rut.CheckDigit(body))
 }
 
 // tenantFixture is a tenant with an admin and a plain user, logged in.

@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"testing"
+
+	"ecosystem/pkg/shared/rut"
 )
 
 func TestTenants(t *testing.T) {
@@ -12,9 +14,9 @@ func TestTenants(t *testing.T) {
 
 	t.Run("crear normaliza el RUT", func(t *testing.T) {
 		body := 60000000 + int(seq.Add(1))
-		in := fmt.Sprintf("%s.%03d.%03d-%s", fmt.Sprint(body/1000000), body/1000%1000, body%1000, dv(body))
+		in := fmt.Sprintf("%s.%03d.%03d-%s", fmt.Sprint(body/1000000), body/1000%1000, body%1000, rut.CheckDigit(body))
 		m := sa.Post("/api/tenants", map[string]string{"nombre": "  Nuevo SpA ", "rut": in}).Want(201).Map()
-		if m["rut"] != fmt.Sprintf("%d-%s", body, dv(body)) || m["nombre"] != "Nuevo SpA" || m["activo"] != true {
+		if m["rut"] != fmt.Sprintf("%d-%s", body, rut.CheckDigit(body)) || m["nombre"] != "Nuevo SpA" || m["activo"] != true {
 			t.Fatalf("tenant: %v", m)
 		}
 		sa.Post("/api/tenants", map[string]string{"nombre": "Copia", "rut": in}).Err(409, "rut_duplicado")

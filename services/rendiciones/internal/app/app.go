@@ -97,7 +97,7 @@ func Run(ctx context.Context, getenv config.Getenv, stdout io.Writer, args []str
 			if err != nil {
 				return err
 			}
-			return service.ServeDrain(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, cfg.ShutdownDrain, srv.Workers...)
+			return service.Serve(ctx, srv.Echo, cfg.Addr(), env.Log, cfg.ShutdownTimeout, cfg.ShutdownDrain, srv.Workers...)
 		},
 	}, args)
 }
