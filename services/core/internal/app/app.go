@@ -108,6 +108,7 @@ func serve(ctx context.Context, cfg Config, env service.Env) error {
 // Server is the wired service; tests build one with New and drive Echo.
 type Server struct {
 	Echo    *echo.Echo
+	OpenAPI []byte // the merged document served at /openapi.json
 	Workers []service.Worker
 	Signer  *auth.Signer
 	tenants *tenants.Store
@@ -119,6 +120,10 @@ type Server struct {
 // New wires stores, handlers and routes.
 func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, error) {
 	reg, metrics := httpx.NewRegistry("core")
+	spec, err := httpx.MergeOpenAPI(openAPIBase, httpx.CommonOpenAPI)
+	if err != nil {
+		return nil, err
+	}
 	cipher, err := parametros.NewCipher(cfg.EncryptionKey)
 	if err != nil {
 		return nil, err
@@ -133,7 +138,7 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 	active := tenant.NewCache(tenants.Fetcher{Store: ts}, log, nil)
 	listener := events.TenantListener(cfg.AMQPURL, top, log, metrics, active.Invalidate)
 	e, err := httpx.New(httpx.Options{
-		Service: "core", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: OpenAPI,
+		Service: "core", Logger: log, Registry: reg, CORSOrigins: cfg.CORSOrigins, OpenAPI: spec,
 		Checks: []httpx.Check{
 			{Name: "database", Critical: true, Fn: func(ctx context.Context) error { return db.Ping(ctx, g) }},
 			{Name: "migrations", Critical: true, Fn: mig.Current},
@@ -145,7 +150,7 @@ func New(cfg Config, g *gorm.DB, mig *db.Migrator, log *slog.Logger) (*Server, e
 		return nil, err
 	}
 	s := &Server{
-		Echo: e, Signer: auth.NewSigner(cfg.JWTSecret), log: log, hashing: cfg.Hashing,
+		Echo: e, OpenAPI: spec, Signer: auth.NewSigner(cfg.JWTSecret), log: log, hashing: cfg.Hashing,
 		Workers: []service.Worker{{Name: "outbox-relay", Run: relay.Run}, {Name: "tenant-listener", Run: listener.Run}},
 		tenants: ts, users: users.NewStore(g),
 	}

@@ -13,10 +13,11 @@ import (
 	"ecosystem/services/core/internal/users"
 )
 
-// OpenAPI is core's API document, served at /openapi.json.
+// openAPIBase is core's own API document; the shared operational routes
+// and components are merged into it (httpx.CommonOpenAPI).
 //
 //go:embed openapi.yaml
-var OpenAPI []byte
+var openAPIBase []byte
 
 type handlers struct {
 	signer     *auth.Signer

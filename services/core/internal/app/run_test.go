@@ -17,7 +17,7 @@ import (
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	h := newHarness(t)
-	missing, err := httpx.UndocumentedRoutes(h.srv.Echo, OpenAPI)
+	missing, err := httpx.UndocumentedRoutes(h.srv.Echo, h.srv.OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
