@@ -222,13 +222,13 @@ func contieneAdvertencia(advs []string, parte string) bool {
 
 func TestLocalSinTotal(t *testing.T) {
 	h := nuevaHoja(210, 297)
-	h.en(10, 10, 100, "COMERCIAL SIN TOTAL SPA", "L")
-	h.en(130, 10, 70, "R.U.T.: "+rutDe(76111111), "C")
-	h.en(130, 16, 70, "FACTURA ELECTRÓNICA", "C")
-	h.en(130, 22, 70, "N° 77", "C")
-	h.en(10, 30, 100, "Fecha Emisión: 01/02/2026", "L")
-	h.en(10, 40, 100, "Monto Neto: $ 10.000", "L")
-	res, err := extraerLocal(t, h.pdf(t), MIMEPDF)
+	h.En(10, 10, 100, "COMERCIAL SIN TOTAL SPA", "L")
+	h.En(130, 10, 70, "R.U.T.: "+rutDe(76111111), "C")
+	h.En(130, 16, 70, "FACTURA ELECTRÓNICA", "C")
+	h.En(130, 22, 70, "N° 77", "C")
+	h.En(10, 30, 100, "Fecha Emisión: 01/02/2026", "L")
+	h.En(10, 40, 100, "Monto Neto: $ 10.000", "L")
+	res, err := extraerLocal(t, pdfDe(t, h), MIMEPDF)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,20 +244,20 @@ func TestLocalSinTotal(t *testing.T) {
 
 func TestLocalRUTConDigitoErroneo(t *testing.T) {
 	h := nuevaHoja(210, 297)
-	h.fuente("B", 14)
-	h.en(10, 10, 100, "FERRETERÍA EL CLAVO LTDA", "L")
-	h.fuente("", 10)
-	h.en(130, 10, 70, "R.U.T.: 76.123.456-5", "C") // the right digit is 0
-	h.en(130, 16, 70, "FACTURA ELECTRÓNICA", "C")
-	h.en(130, 22, 70, "N° 12", "C")
-	h.en(10, 30, 100, "Fecha Emisión: 01/02/2026", "L")
-	h.en(120, 40, 40, "Neto", "L")
-	h.en(160, 40, 30, "10.000", "R")
-	h.en(120, 46, 40, "IVA", "L")
-	h.en(160, 46, 30, "1.800", "R")
-	h.en(120, 52, 40, "Total", "L")
-	h.en(160, 52, 30, "12.000", "R")
-	res, err := extraerLocal(t, h.pdf(t), MIMEPDF)
+	h.Fuente("B", 14)
+	h.En(10, 10, 100, "FERRETERÍA EL CLAVO LTDA", "L")
+	h.Fuente("", 10)
+	h.En(130, 10, 70, "R.U.T.: 76.123.456-5", "C") // the right digit is 0
+	h.En(130, 16, 70, "FACTURA ELECTRÓNICA", "C")
+	h.En(130, 22, 70, "N° 12", "C")
+	h.En(10, 30, 100, "Fecha Emisión: 01/02/2026", "L")
+	h.En(120, 40, 40, "Neto", "L")
+	h.En(160, 40, 30, "10.000", "R")
+	h.En(120, 46, 40, "IVA", "L")
+	h.En(160, 46, 30, "1.800", "R")
+	h.En(120, 52, 40, "Total", "L")
+	h.En(160, 52, 30, "12.000", "R")
+	res, err := extraerLocal(t, pdfDe(t, h), MIMEPDF)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,12 +373,12 @@ func TestLocalArchivoGrandeNoSeCargaEnMemoria(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := nuevaHoja(210, 297)
-	h.en(10, 10, 100, "BOLETA ELECTRÓNICA N° 10", "L")
-	h.en(10, 16, 100, "RUT "+rutDe(76123456), "L")
-	h.en(10, 22, 100, "Total: $ 1.000", "L")
-	h.p.RegisterImageOptionsReader("foto", fpdf.ImageOptions{ImageType: "JPG"}, &jb)
-	h.p.ImageOptions("foto", 10, 40, 150, 0, false, fpdf.ImageOptions{ImageType: "JPG"}, 0, "")
-	data := h.pdf(t)
+	h.En(10, 10, 100, "BOLETA ELECTRÓNICA N° 10", "L")
+	h.En(10, 16, 100, "RUT "+rutDe(76123456), "L")
+	h.En(10, 22, 100, "Total: $ 1.000", "L")
+	h.P.RegisterImageOptionsReader("foto", fpdf.ImageOptions{ImageType: "JPG"}, &jb)
+	h.P.ImageOptions("foto", 10, 40, 150, 0, false, fpdf.ImageOptions{ImageType: "JPG"}, 0, "")
+	data := pdfDe(t, h)
 	if len(data) < 3<<20 {
 		t.Fatalf("el PDF de prueba pesa solo %d bytes", len(data))
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"ecosystem/pkg/shared/rut"
+	"ecosystem/services/rendiciones/internal/muestras/hoja"
 )
 
 // Builders of real PDFs for the tests, in several layouts Chilean issuers
@@ -31,44 +32,16 @@ func canon(body int) string {
 	return rut.RUT{Body: body, DV: rut.CheckDigit(body)}.String()
 }
 
-type hoja struct {
-	p  *fpdf.Fpdf
-	tr func(string) string
-}
+func nuevaHoja(wmm, hmm float64) *hoja.Hoja { return hoja.New(wmm, hmm) }
 
-func nuevaHoja(wmm, hmm float64) *hoja {
-	p := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: wmm, Ht: hmm}})
-	p.SetMargins(8, 8, 8)
-	p.SetAutoPageBreak(false, 0)
-	p.AddPage()
-	p.SetFont("Helvetica", "", 10)
-	return &hoja{p: p, tr: p.UnicodeTranslatorFromDescriptor("")}
-}
-
-func (h *hoja) fuente(style string, size float64) { h.p.SetFont("Helvetica", style, size) }
-
-// en writes s in a cell of width w at (x, y); align is L, C or R.
-func (h *hoja) en(x, y, w float64, s, align string) {
-	h.p.SetXY(x, y)
-	h.p.CellFormat(w, 6, h.tr(s), "", 0, align, false, 0, "")
-}
-
-func (h *hoja) caja(x, y, w, hh float64) { h.p.Rect(x, y, w, hh, "D") }
-
-func (h *hoja) pdf(t testing.TB) []byte {
+// pdfDe finishes a test document.
+func pdfDe(t testing.TB, h *hoja.Hoja) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := h.p.Output(&b); err != nil {
+	b, err := h.Bytes()
+	if err != nil {
 		t.Fatalf("fpdf: %v", err)
 	}
-	return b.Bytes()
-}
-
-// fila writes cells at the given x positions and widths.
-func (h *hoja) fila(y float64, xs, ws []float64, aligns string, vals ...string) {
-	for i, v := range vals {
-		h.en(xs[i], y, ws[i], v, string(aligns[i]))
-	}
+	return b
 }
 
 // pdfFactura33 is the classic layout: issuer top left in a big font, the
@@ -76,50 +49,50 @@ func (h *hoja) fila(y float64, xs, ws []float64, aligns string, vals ...string) 
 // "SEÑOR(ES)", an items table with codes, totals at the bottom right.
 func pdfFactura33(t testing.TB) []byte {
 	h := nuevaHoja(210, 297)
-	h.fuente("B", 15)
-	h.en(10, 12, 110, "COMERCIAL LOS ANDES SPA", "L")
-	h.fuente("", 9)
-	h.en(10, 19, 110, "Giro: Venta al por mayor de artículos de oficina", "L")
-	h.en(10, 24, 110, "Casa Matriz: Av. Providencia 1234, Providencia, Santiago", "L")
-	h.en(10, 29, 110, "Fono: +56 2 2345 6789 - ventas@losandes.cl", "L")
-	h.caja(135, 10, 65, 28)
-	h.fuente("B", 11)
-	h.en(135, 12, 65, "R.U.T.: "+rutDe(76123456), "C")
-	h.en(135, 19, 65, "FACTURA ELECTRÓNICA", "C")
-	h.en(135, 26, 65, "N° 4567", "C")
-	h.fuente("", 8)
-	h.en(135, 40, 65, "S.I.I. - SANTIAGO CENTRO", "C")
+	h.Fuente("B", 15)
+	h.En(10, 12, 110, "COMERCIAL LOS ANDES SPA", "L")
+	h.Fuente("", 9)
+	h.En(10, 19, 110, "Giro: Venta al por mayor de artículos de oficina", "L")
+	h.En(10, 24, 110, "Casa Matriz: Av. Providencia 1234, Providencia, Santiago", "L")
+	h.En(10, 29, 110, "Fono: +56 2 2345 6789 - ventas@losandes.cl", "L")
+	h.Caja(135, 10, 65, 28)
+	h.Fuente("B", 11)
+	h.En(135, 12, 65, "R.U.T.: "+rutDe(76123456), "C")
+	h.En(135, 19, 65, "FACTURA ELECTRÓNICA", "C")
+	h.En(135, 26, 65, "N° 4567", "C")
+	h.Fuente("", 8)
+	h.En(135, 40, 65, "S.I.I. - SANTIAGO CENTRO", "C")
 
-	h.fuente("", 9)
-	h.en(10, 48, 100, "Fecha Emisión: 15 de marzo de 2026", "L")
-	h.en(10, 55, 110, "SEÑOR(ES): CONSTRUCTORA DEL SUR LIMITADA", "L")
-	h.en(125, 55, 70, "R.U.T.: "+rutDe(77654321), "L")
-	h.en(10, 60, 110, "GIRO: Construcción de edificios", "L")
-	h.en(125, 60, 70, "COMUNA: Concepción", "L")
-	h.en(10, 65, 110, "DIRECCIÓN: Los Carrera 455", "L")
-	h.en(125, 65, 70, "Fecha Vencimiento: 14/04/2026", "L")
+	h.Fuente("", 9)
+	h.En(10, 48, 100, "Fecha Emisión: 15 de marzo de 2026", "L")
+	h.En(10, 55, 110, "SEÑOR(ES): CONSTRUCTORA DEL SUR LIMITADA", "L")
+	h.En(125, 55, 70, "R.U.T.: "+rutDe(77654321), "L")
+	h.En(10, 60, 110, "GIRO: Construcción de edificios", "L")
+	h.En(125, 60, 70, "COMUNA: Concepción", "L")
+	h.En(10, 65, 110, "DIRECCIÓN: Los Carrera 455", "L")
+	h.En(125, 65, 70, "Fecha Vencimiento: 14/04/2026", "L")
 
 	xs := []float64{10, 40, 120, 145, 170}
 	ws := []float64{28, 78, 23, 23, 28}
-	h.fuente("B", 9)
-	h.fila(75, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "Precio Unit.", "Total")
-	h.fuente("", 9)
-	h.fila(82, xs, ws, "LLRRR", "ART-001", "Resma papel carta 500 hojas", "10", "3.500", "35.000")
-	h.fila(88, xs, ws, "LLRRR", "ART-017", "Archivador palanca lomo ancho", "5", "2.990", "14.950")
-	h.fila(94, xs, ws, "LLRRR", "SRV-9", "Despacho a obra", "1", "50.050", "50.050")
+	h.Fuente("B", 9)
+	h.Fila(75, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "Precio Unit.", "Total")
+	h.Fuente("", 9)
+	h.Fila(82, xs, ws, "LLRRR", "ART-001", "Resma papel carta 500 hojas", "10", "3.500", "35.000")
+	h.Fila(88, xs, ws, "LLRRR", "ART-017", "Archivador palanca lomo ancho", "5", "2.990", "14.950")
+	h.Fila(94, xs, ws, "LLRRR", "SRV-9", "Despacho a obra", "1", "50.050", "50.050")
 
-	h.fuente("", 10)
-	h.en(130, 110, 35, "MONTO NETO", "L")
-	h.en(165, 110, 33, "$ 100.000", "R")
-	h.en(130, 116, 35, "IVA 19%", "L")
-	h.en(165, 116, 33, "$ 19.000", "R")
-	h.fuente("B", 10)
-	h.en(130, 122, 35, "TOTAL", "L")
-	h.en(165, 122, 33, "$ 119.000", "R")
-	h.fuente("", 7)
-	h.en(10, 130, 80, "Timbre Electrónico SII", "L")
-	h.en(10, 134, 100, "Res. 80 de 2014 - Verifique documento: www.sii.cl", "L")
-	return h.pdf(t)
+	h.Fuente("", 10)
+	h.En(130, 110, 35, "MONTO NETO", "L")
+	h.En(165, 110, 33, "$ 100.000", "R")
+	h.En(130, 116, 35, "IVA 19%", "L")
+	h.En(165, 116, 33, "$ 19.000", "R")
+	h.Fuente("B", 10)
+	h.En(130, 122, 35, "TOTAL", "L")
+	h.En(165, 122, 33, "$ 119.000", "R")
+	h.Fuente("", 7)
+	h.En(10, 130, 80, "Timbre Electrónico SII", "L")
+	h.En(10, 134, 100, "Res. 80 de 2014 - Verifique documento: www.sii.cl", "L")
+	return pdfDe(t, h)
 }
 
 func esperadoFactura33() Extraccion {
@@ -141,38 +114,38 @@ func esperadoFactura33() Extraccion {
 // block; the title and the folio share a line; totals are "label: $ value".
 func pdfFacturaExenta34(t testing.TB) []byte {
 	h := nuevaHoja(216, 279) // carta
-	h.fuente("B", 10)
-	h.en(10, 10, 100, "DATOS DEL RECEPTOR", "L")
-	h.fuente("", 9)
-	h.en(10, 16, 120, "Cliente: Minera Escondida Ltda.", "L")
-	h.en(10, 21, 120, "RUT Cliente: "+rutDe(79587210), "L")
-	h.en(10, 26, 120, "Dirección: Av. Grecia 750, Antofagasta", "L")
-	h.fuente("B", 10)
-	h.en(10, 38, 100, "EMISOR", "L")
-	h.fuente("", 9)
-	h.en(10, 44, 120, "Razón Social: Servicios Integrales Pérez E.I.R.L.", "L")
-	h.en(10, 49, 120, "RUT: "+rutDe(76555835), "L")
-	h.en(10, 54, 120, "Giro: Asesorías en capacitación", "L")
-	h.fuente("B", 11)
-	h.en(10, 64, 120, "FACTURA NO AFECTA O EXENTA ELECTRÓNICA", "L")
-	h.en(150, 64, 50, "Folio: 889", "R")
-	h.fuente("", 9)
-	h.en(10, 70, 80, "Fecha: 2026-03-15", "L")
-	h.en(120, 70, 80, "Forma de pago: Crédito 30 días", "L")
+	h.Fuente("B", 10)
+	h.En(10, 10, 100, "DATOS DEL RECEPTOR", "L")
+	h.Fuente("", 9)
+	h.En(10, 16, 120, "Cliente: Minera Escondida Ltda.", "L")
+	h.En(10, 21, 120, "RUT Cliente: "+rutDe(79587210), "L")
+	h.En(10, 26, 120, "Dirección: Av. Grecia 750, Antofagasta", "L")
+	h.Fuente("B", 10)
+	h.En(10, 38, 100, "EMISOR", "L")
+	h.Fuente("", 9)
+	h.En(10, 44, 120, "Razón Social: Servicios Integrales Pérez E.I.R.L.", "L")
+	h.En(10, 49, 120, "RUT: "+rutDe(76555835), "L")
+	h.En(10, 54, 120, "Giro: Asesorías en capacitación", "L")
+	h.Fuente("B", 11)
+	h.En(10, 64, 120, "FACTURA NO AFECTA O EXENTA ELECTRÓNICA", "L")
+	h.En(150, 64, 50, "Folio: 889", "R")
+	h.Fuente("", 9)
+	h.En(10, 70, 80, "Fecha: 2026-03-15", "L")
+	h.En(120, 70, 80, "Forma de pago: Crédito 30 días", "L")
 
 	xs := []float64{10, 120, 150, 175}
 	ws := []float64{100, 25, 25, 28}
-	h.fuente("B", 9)
-	h.fila(80, xs, ws, "LRRR", "Detalle", "Cant.", "P. Unitario", "Monto")
-	h.fuente("", 9)
-	h.fila(86, xs, ws, "LRRR", "Curso de seguridad en faenas mineras", "2", "100.000", "200.000")
-	h.fila(92, xs, ws, "LRRR", "Material didáctico", "25", "2.000", "50.000")
+	h.Fuente("B", 9)
+	h.Fila(80, xs, ws, "LRRR", "Detalle", "Cant.", "P. Unitario", "Monto")
+	h.Fuente("", 9)
+	h.Fila(86, xs, ws, "LRRR", "Curso de seguridad en faenas mineras", "2", "100.000", "200.000")
+	h.Fila(92, xs, ws, "LRRR", "Material didáctico", "25", "2.000", "50.000")
 
-	h.en(120, 106, 40, "Monto Exento:", "L")
-	h.en(160, 106, 40, "$ 250.000", "R")
-	h.en(120, 112, 40, "Total:", "L")
-	h.en(160, 112, 40, "$ 250.000", "R")
-	return h.pdf(t)
+	h.En(120, 106, 40, "Monto Exento:", "L")
+	h.En(160, 106, 40, "$ 250.000", "R")
+	h.En(120, 112, 40, "Total:", "L")
+	h.En(160, 112, 40, "$ 250.000", "R")
+	return pdfDe(t, h)
 }
 
 func esperadoFacturaExenta34() Extraccion {
@@ -193,33 +166,33 @@ func esperadoFacturaExenta34() Extraccion {
 // without codes, the total and the legal "El IVA de esta boleta es" line.
 func pdfBoleta39(t testing.TB) []byte {
 	h := nuevaHoja(110, 200)
-	h.fuente("B", 13)
-	h.en(5, 6, 100, "Panadería La Espiga SpA", "C")
-	h.fuente("", 8)
-	h.en(5, 12, 100, "Elaboración y venta de pan - Los Aromos 221, Ñuñoa", "C")
-	h.caja(20, 19, 70, 22)
-	h.fuente("B", 10)
-	h.en(20, 20, 70, "R.U.T.: "+rutDe(77879240), "C")
-	h.en(20, 27, 70, "BOLETA ELECTRÓNICA", "C")
-	h.en(20, 34, 70, "N° 123456", "C")
-	h.fuente("", 8)
-	h.en(5, 44, 100, "Fecha: 15-03-2026   Hora: 08:41", "L")
+	h.Fuente("B", 13)
+	h.En(5, 6, 100, "Panadería La Espiga SpA", "C")
+	h.Fuente("", 8)
+	h.En(5, 12, 100, "Elaboración y venta de pan - Los Aromos 221, Ñuñoa", "C")
+	h.Caja(20, 19, 70, 22)
+	h.Fuente("B", 10)
+	h.En(20, 20, 70, "R.U.T.: "+rutDe(77879240), "C")
+	h.En(20, 27, 70, "BOLETA ELECTRÓNICA", "C")
+	h.En(20, 34, 70, "N° 123456", "C")
+	h.Fuente("", 8)
+	h.En(5, 44, 100, "Fecha: 15-03-2026   Hora: 08:41", "L")
 
 	xs := []float64{5, 20, 65, 85}
 	ws := []float64{14, 44, 19, 20}
-	h.fuente("B", 8)
-	h.fila(52, xs, ws, "LLRR", "Cant.", "Descripción", "Precio", "Total")
-	h.fuente("", 8)
-	h.fila(57, xs, ws, "LLRR", "1", "Marraqueta kg", "2.400", "2.400")
-	h.fila(62, xs, ws, "LLRR", "3", "Berlín crema", "1.190", "3.570")
-	h.fila(67, xs, ws, "LLRR", "1", "Bolsa", "20", "20")
-	h.fuente("B", 10)
-	h.en(50, 76, 25, "Total:", "L")
-	h.en(75, 76, 30, "$ 5.990", "R")
-	h.fuente("", 8)
-	h.en(5, 84, 100, "El IVA de esta boleta es: $ 956", "L")
-	h.en(5, 90, 100, "Timbre Electrónico SII - Res. 99 de 2014", "L")
-	return h.pdf(t)
+	h.Fuente("B", 8)
+	h.Fila(52, xs, ws, "LLRR", "Cant.", "Descripción", "Precio", "Total")
+	h.Fuente("", 8)
+	h.Fila(57, xs, ws, "LLRR", "1", "Marraqueta kg", "2.400", "2.400")
+	h.Fila(62, xs, ws, "LLRR", "3", "Berlín crema", "1.190", "3.570")
+	h.Fila(67, xs, ws, "LLRR", "1", "Bolsa", "20", "20")
+	h.Fuente("B", 10)
+	h.En(50, 76, 25, "Total:", "L")
+	h.En(75, 76, 30, "$ 5.990", "R")
+	h.Fuente("", 8)
+	h.En(5, 84, 100, "El IVA de esta boleta es: $ 956", "L")
+	h.En(5, 90, 100, "Timbre Electrónico SII - Res. 99 de 2014", "L")
+	return pdfDe(t, h)
 }
 
 func esperadoBoleta39() Extraccion {
@@ -242,38 +215,38 @@ func esperadoBoleta39() Extraccion {
 // zero-padded folio.
 func pdfNotaCredito61(t testing.TB) []byte {
 	h := nuevaHoja(210, 297)
-	h.fuente("", 9)
-	h.en(10, 12, 110, "Señor(es): COMERCIAL LOS ANDES SPA", "L")
-	h.en(10, 17, 110, "RUT: "+rutDe(76123456), "L")
-	h.en(10, 22, 110, "Dirección: Av. Providencia 1234", "L")
-	h.caja(135, 10, 65, 28)
-	h.fuente("B", 11)
-	h.en(135, 12, 65, "R.U.T.: "+rutDe(96874030), "C")
-	h.en(135, 19, 65, "NOTA DE CRÉDITO ELECTRÓNICA", "C")
-	h.en(135, 26, 65, "N° 000321", "C")
+	h.Fuente("", 9)
+	h.En(10, 12, 110, "Señor(es): COMERCIAL LOS ANDES SPA", "L")
+	h.En(10, 17, 110, "RUT: "+rutDe(76123456), "L")
+	h.En(10, 22, 110, "Dirección: Av. Providencia 1234", "L")
+	h.Caja(135, 10, 65, 28)
+	h.Fuente("B", 11)
+	h.En(135, 12, 65, "R.U.T.: "+rutDe(96874030), "C")
+	h.En(135, 19, 65, "NOTA DE CRÉDITO ELECTRÓNICA", "C")
+	h.En(135, 26, 65, "N° 000321", "C")
 
-	h.fuente("B", 12)
-	h.en(10, 44, 120, "IMPORTADORA PACÍFICO S.A.", "L")
-	h.fuente("", 9)
-	h.en(10, 50, 120, "Giro: Importación de maquinaria", "L")
-	h.en(10, 55, 120, "Fecha de Emisión: 20/03/2026", "L")
-	h.en(120, 55, 80, "Moneda: USD", "L")
-	h.en(10, 63, 190, "Referencia: Factura Electrónica N° 4567 del 01/03/2026 - Corrige montos", "L")
+	h.Fuente("B", 12)
+	h.En(10, 44, 120, "IMPORTADORA PACÍFICO S.A.", "L")
+	h.Fuente("", 9)
+	h.En(10, 50, 120, "Giro: Importación de maquinaria", "L")
+	h.En(10, 55, 120, "Fecha de Emisión: 20/03/2026", "L")
+	h.En(120, 55, 80, "Moneda: USD", "L")
+	h.En(10, 63, 190, "Referencia: Factura Electrónica N° 4567 del 01/03/2026 - Corrige montos", "L")
 
 	xs := []float64{10, 35, 125, 150, 175}
 	ws := []float64{23, 88, 23, 23, 25}
-	h.fuente("B", 9)
-	h.fila(72, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "P. Unitario", "Monto")
-	h.fuente("", 9)
-	h.fila(78, xs, ws, "LLRRR", "BMB-20", "Bomba centrífuga 2 HP (devolución)", "2", "US$ 500,00", "US$ 1.000,00")
+	h.Fuente("B", 9)
+	h.Fila(72, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "P. Unitario", "Monto")
+	h.Fuente("", 9)
+	h.Fila(78, xs, ws, "LLRRR", "BMB-20", "Bomba centrífuga 2 HP (devolución)", "2", "US$ 500,00", "US$ 1.000,00")
 
-	h.en(130, 92, 35, "Neto", "L")
-	h.en(165, 92, 35, "US$ 1.000,00", "R")
-	h.en(130, 98, 35, "IVA (19%)", "L")
-	h.en(165, 98, 35, "US$ 190,00", "R")
-	h.en(130, 104, 35, "Total", "L")
-	h.en(165, 104, 35, "US$ 1.190,00", "R")
-	return h.pdf(t)
+	h.En(130, 92, 35, "Neto", "L")
+	h.En(165, 92, 35, "US$ 1.000,00", "R")
+	h.En(130, 98, 35, "IVA (19%)", "L")
+	h.En(165, 98, 35, "US$ 190,00", "R")
+	h.En(130, 104, 35, "Total", "L")
+	h.En(165, 104, 35, "US$ 1.190,00", "R")
+	return pdfDe(t, h)
 }
 
 func esperadoNotaCredito61() Extraccion {
@@ -293,29 +266,29 @@ func esperadoNotaCredito61() Extraccion {
 // quantity line before its item and amounts in their own column.
 func pdfTicket(t testing.TB) []byte {
 	h := nuevaHoja(80, 160)
-	h.fuente("B", 10)
-	h.en(4, 5, 72, "SUPERMERCADO EL ALBA LTDA", "C")
-	h.fuente("", 8)
-	h.en(4, 10, 72, "RUT "+rutDe(77888999), "C")
-	h.en(4, 14, 72, "Av. Alemania 742, Temuco", "C")
-	h.en(4, 20, 72, "TICKET N° 000456", "L")
-	h.en(4, 24, 72, "15.03.2026 12:34  Caja 3", "L")
-	h.en(4, 28, 72, "------------------------------------------", "L")
-	h.en(4, 32, 50, "2 X $990", "L")
-	h.en(4, 36, 50, "LECHE ENTERA 1L", "L")
-	h.en(50, 36, 26, "1.980", "R")
-	h.en(4, 40, 50, "PAN AMASADO 1 KG", "L")
-	h.en(50, 40, 26, "1.990", "R")
-	h.en(4, 44, 72, "------------------------------------------", "L")
-	h.fuente("B", 9)
-	h.en(4, 48, 40, "TOTAL", "L")
-	h.en(44, 48, 32, "$3.970", "R")
-	h.fuente("", 8)
-	h.en(4, 52, 40, "EFECTIVO", "L")
-	h.en(44, 52, 32, "$5.000", "R")
-	h.en(4, 56, 40, "VUELTO", "L")
-	h.en(44, 56, 32, "$1.030", "R")
-	return h.pdf(t)
+	h.Fuente("B", 10)
+	h.En(4, 5, 72, "SUPERMERCADO EL ALBA LTDA", "C")
+	h.Fuente("", 8)
+	h.En(4, 10, 72, "RUT "+rutDe(77888999), "C")
+	h.En(4, 14, 72, "Av. Alemania 742, Temuco", "C")
+	h.En(4, 20, 72, "TICKET N° 000456", "L")
+	h.En(4, 24, 72, "15.03.2026 12:34  Caja 3", "L")
+	h.En(4, 28, 72, "------------------------------------------", "L")
+	h.En(4, 32, 50, "2 X $990", "L")
+	h.En(4, 36, 50, "LECHE ENTERA 1L", "L")
+	h.En(50, 36, 26, "1.980", "R")
+	h.En(4, 40, 50, "PAN AMASADO 1 KG", "L")
+	h.En(50, 40, 26, "1.990", "R")
+	h.En(4, 44, 72, "------------------------------------------", "L")
+	h.Fuente("B", 9)
+	h.En(4, 48, 40, "TOTAL", "L")
+	h.En(44, 48, 32, "$3.970", "R")
+	h.Fuente("", 8)
+	h.En(4, 52, 40, "EFECTIVO", "L")
+	h.En(44, 52, 32, "$5.000", "R")
+	h.En(4, 56, 40, "VUELTO", "L")
+	h.En(44, 56, 32, "$1.030", "R")
+	return pdfDe(t, h)
 }
 
 func esperadoTicket() Extraccion {
@@ -336,33 +309,33 @@ func esperadoTicket() Extraccion {
 // in columns (labels over values) and whose receiver block comes first.
 func pdfFacturaColumnas(t testing.TB) []byte {
 	h := nuevaHoja(210, 297)
-	h.fuente("", 9)
-	h.en(10, 10, 90, "Facturar a:", "L")
-	h.en(10, 15, 90, "Razón Social: Hotel Bahía Azul Limitada", "L")
-	h.en(10, 20, 90, "R.U.T.: "+rutDe(78901234), "L")
-	h.en(110, 10, 90, "Emisor: Transportes Rápidos del Norte SpA", "L")
-	h.en(110, 15, 90, "RUT Emisor: "+rutDe(76987654), "L")
-	h.fuente("B", 14)
-	h.en(10, 32, 190, "FACTURA", "C")
-	h.fuente("", 9)
-	h.en(10, 39, 190, "Tipo DTE: 33   Folio: 10025   Fecha Emisión: 2026-03-15", "C")
+	h.Fuente("", 9)
+	h.En(10, 10, 90, "Facturar a:", "L")
+	h.En(10, 15, 90, "Razón Social: Hotel Bahía Azul Limitada", "L")
+	h.En(10, 20, 90, "R.U.T.: "+rutDe(78901234), "L")
+	h.En(110, 10, 90, "Emisor: Transportes Rápidos del Norte SpA", "L")
+	h.En(110, 15, 90, "RUT Emisor: "+rutDe(76987654), "L")
+	h.Fuente("B", 14)
+	h.En(10, 32, 190, "FACTURA", "C")
+	h.Fuente("", 9)
+	h.En(10, 39, 190, "Tipo DTE: 33   Folio: 10025   Fecha Emisión: 2026-03-15", "C")
 
 	xs := []float64{10, 30, 130, 150, 175}
 	ws := []float64{18, 98, 18, 23, 25}
-	h.fuente("B", 9)
-	h.fila(50, xs, ws, "LLRRR", "Ítem", "Descripción", "Cant.", "Precio", "Valor")
-	h.fuente("", 9)
-	h.fila(56, xs, ws, "LLRRR", "1", "Flete Santiago - Antofagasta, carga", "1", "840.000", "840.000")
-	h.en(30, 61, 98, "refrigerada, 12 pallets", "L")
-	h.fila(67, xs, ws, "LLRRR", "2", "Seguro de carga", "1", "60.000", "60.000")
+	h.Fuente("B", 9)
+	h.Fila(50, xs, ws, "LLRRR", "Ítem", "Descripción", "Cant.", "Precio", "Valor")
+	h.Fuente("", 9)
+	h.Fila(56, xs, ws, "LLRRR", "1", "Flete Santiago - Antofagasta, carga", "1", "840.000", "840.000")
+	h.En(30, 61, 98, "refrigerada, 12 pallets", "L")
+	h.Fila(67, xs, ws, "LLRRR", "2", "Seguro de carga", "1", "60.000", "60.000")
 
 	xs2 := []float64{90, 130, 165}
 	ws2 := []float64{35, 33, 33}
-	h.fuente("B", 9)
-	h.fila(80, xs2, ws2, "RRR", "Neto", "IVA", "Total")
-	h.fuente("", 9)
-	h.fila(86, xs2, ws2, "RRR", "900.000", "171.000", "1.071.000")
-	return h.pdf(t)
+	h.Fuente("B", 9)
+	h.Fila(80, xs2, ws2, "RRR", "Neto", "IVA", "Total")
+	h.Fuente("", 9)
+	h.Fila(86, xs2, ws2, "RRR", "900.000", "171.000", "1.071.000")
+	return pdfDe(t, h)
 }
 
 func esperadoFacturaColumnas() Extraccion {
@@ -688,56 +661,56 @@ func esperadoBoletaKerning() Extraccion {
 // with empty R.U.T. and Fecha labels at the bottom.
 func pdfFacturaSII(t testing.TB) []byte {
 	h := nuevaHoja(216, 330) // oficio
-	h.fuente("B", 12)
-	h.en(10, 10, 115, "SOCIEDAD AGRÍCOLA LOS ROBLES LIMITADA", "L")
-	h.fuente("", 8)
-	h.en(10, 16, 115, "Giro: Cultivo de frutales en árbol", "L")
-	h.en(10, 20, 115, "Camino a Melipilla Km 30, Padre Hurtado", "L")
-	h.en(10, 24, 115, "eMail: contacto@losrobles.cl", "L")
-	h.caja(140, 8, 66, 26)
-	h.fuente("B", 12)
-	h.en(140, 10, 66, "R.U.T.:"+rutDe(76555444), "C")
-	h.en(140, 18, 66, "FACTURA ELECTRONICA", "C")
-	h.en(140, 26, 66, "Nº 000789", "C")
-	h.fuente("B", 9)
-	h.en(140, 35, 66, "S.I.I. - MAIPU", "C")
-	h.fuente("", 9)
-	h.en(10, 42, 100, "Fecha Emision: 2 de Enero del 2026", "L")
-	h.caja(10, 48, 196, 24)
-	h.fila(49, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "SEÑOR(ES):", "Frutícola Exportadora del Valle S.A.", "R.U.T.:", rutDe(96555111))
-	h.fila(55, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "GIRO:", "Exportación de fruta fresca", "COMUNA:", "Rancagua")
-	h.fila(61, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "DIRECCION:", "Ruta 5 Sur Km 85", "CIUDAD:", "Rancagua")
-	h.fila(66, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "CONTACTO:", "", "TIPO DE COMPRA:", "Del giro")
+	h.Fuente("B", 12)
+	h.En(10, 10, 115, "SOCIEDAD AGRÍCOLA LOS ROBLES LIMITADA", "L")
+	h.Fuente("", 8)
+	h.En(10, 16, 115, "Giro: Cultivo de frutales en árbol", "L")
+	h.En(10, 20, 115, "Camino a Melipilla Km 30, Padre Hurtado", "L")
+	h.En(10, 24, 115, "eMail: contacto@losrobles.cl", "L")
+	h.Caja(140, 8, 66, 26)
+	h.Fuente("B", 12)
+	h.En(140, 10, 66, "R.U.T.:"+rutDe(76555444), "C")
+	h.En(140, 18, 66, "FACTURA ELECTRONICA", "C")
+	h.En(140, 26, 66, "Nº 000789", "C")
+	h.Fuente("B", 9)
+	h.En(140, 35, 66, "S.I.I. - MAIPU", "C")
+	h.Fuente("", 9)
+	h.En(10, 42, 100, "Fecha Emision: 2 de Enero del 2026", "L")
+	h.Caja(10, 48, 196, 24)
+	h.Fila(49, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "SEÑOR(ES):", "Frutícola Exportadora del Valle S.A.", "R.U.T.:", rutDe(96555111))
+	h.Fila(55, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "GIRO:", "Exportación de fruta fresca", "COMUNA:", "Rancagua")
+	h.Fila(61, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "DIRECCION:", "Ruta 5 Sur Km 85", "CIUDAD:", "Rancagua")
+	h.Fila(66, []float64{11, 36, 130, 150}, []float64{24, 92, 19, 50}, "LLLL", "CONTACTO:", "", "TIPO DE COMPRA:", "Del giro")
 
 	xs := []float64{10, 35, 105, 125, 150, 168, 182}
 	ws := []float64{24, 68, 19, 24, 17, 13, 24}
-	h.fuente("B", 8)
-	h.fila(78, xs, ws, "LLRRRRR", "Codigo", "Descripcion", "Cantidad", "Precio", "%Impto Adic.", "%Desc.", "Valor")
-	h.fuente("", 8)
-	h.fila(84, xs, ws, "LLRRRRR", "MZ-FUJI", "Manzana Fuji calibre 100, caja 18 kg", "100", "9.500", "0", "0", "950.000")
-	h.fila(89, xs, ws, "LLRRRRR", "PR-PKH", "Pera Packham, caja 18 kg", "40", "7.500", "0", "0", "300.000")
+	h.Fuente("B", 8)
+	h.Fila(78, xs, ws, "LLRRRRR", "Codigo", "Descripcion", "Cantidad", "Precio", "%Impto Adic.", "%Desc.", "Valor")
+	h.Fuente("", 8)
+	h.Fila(84, xs, ws, "LLRRRRR", "MZ-FUJI", "Manzana Fuji calibre 100, caja 18 kg", "100", "9.500", "0", "0", "950.000")
+	h.Fila(89, xs, ws, "LLRRRRR", "PR-PKH", "Pera Packham, caja 18 kg", "40", "7.500", "0", "0", "300.000")
 
-	h.fuente("", 8)
-	h.en(10, 104, 80, "Forma de Pago: Contado", "L")
-	h.en(130, 104, 40, "MONTO NETO", "L")
-	h.en(170, 104, 36, "$ 1.250.000", "R")
-	h.en(130, 109, 40, "I.V.A. 19%", "L")
-	h.en(170, 109, 36, "$ 237.500", "R")
-	h.en(130, 114, 40, "IMPUESTO ADICIONAL", "L")
-	h.en(170, 114, 36, "$ 0", "R")
-	h.en(130, 119, 40, "TOTAL", "L")
-	h.en(170, 119, 36, "$ 1.487.500", "R")
-	h.en(10, 126, 80, "Timbre Electrónico SII", "L")
-	h.en(10, 130, 100, "Res. 80 de 2014 Verifique documento: www.sii.cl", "L")
-	h.fuente("B", 8)
-	h.en(110, 140, 96, "ACUSE DE RECIBO", "C")
-	h.fuente("", 8)
-	h.en(110, 145, 48, "Nombre:", "L")
-	h.en(158, 145, 48, "R.U.T.:", "L")
-	h.en(110, 150, 48, "Fecha:", "L")
-	h.en(158, 150, 48, "Recinto:", "L")
-	h.en(110, 158, 96, "CEDIBLE", "R")
-	return h.pdf(t)
+	h.Fuente("", 8)
+	h.En(10, 104, 80, "Forma de Pago: Contado", "L")
+	h.En(130, 104, 40, "MONTO NETO", "L")
+	h.En(170, 104, 36, "$ 1.250.000", "R")
+	h.En(130, 109, 40, "I.V.A. 19%", "L")
+	h.En(170, 109, 36, "$ 237.500", "R")
+	h.En(130, 114, 40, "IMPUESTO ADICIONAL", "L")
+	h.En(170, 114, 36, "$ 0", "R")
+	h.En(130, 119, 40, "TOTAL", "L")
+	h.En(170, 119, 36, "$ 1.487.500", "R")
+	h.En(10, 126, 80, "Timbre Electrónico SII", "L")
+	h.En(10, 130, 100, "Res. 80 de 2014 Verifique documento: www.sii.cl", "L")
+	h.Fuente("B", 8)
+	h.En(110, 140, 96, "ACUSE DE RECIBO", "C")
+	h.Fuente("", 8)
+	h.En(110, 145, 48, "Nombre:", "L")
+	h.En(158, 145, 48, "R.U.T.:", "L")
+	h.En(110, 150, 48, "Fecha:", "L")
+	h.En(158, 150, 48, "Recinto:", "L")
+	h.En(110, 158, 96, "CEDIBLE", "R")
+	return pdfDe(t, h)
 }
 
 func esperadoFacturaSII() Extraccion {

@@ -13,13 +13,13 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"time"
 
 	"github.com/go-pdf/fpdf"
 	"github.com/shopspring/decimal"
 
 	"ecosystem/pkg/shared/rut"
 	"ecosystem/services/rendiciones/internal/extraccion"
+	"ecosystem/services/rendiciones/internal/muestras/hoja"
 )
 
 // Muestra is a sample document and what a correct extraction finds in it.
@@ -38,51 +38,24 @@ func dec(s string) decimal.NullDecimal {
 	return decimal.NullDecimal{Decimal: decimal.RequireFromString(s), Valid: true}
 }
 
-type hoja struct {
-	p  *fpdf.Fpdf
-	tr func(string) string
-}
-
-// fecha fixes the PDFs' creation date so a sample is the same bytes every
-// time (the duplicate-by-hash tests rely on it).
-var fecha = time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
-
-func nuevaHoja(wmm, hmm float64, variante int) *hoja {
-	p := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: wmm, Ht: hmm}})
-	p.SetMargins(8, 8, 8)
-	p.SetAutoPageBreak(false, 0)
-	p.SetCatalogSort(true) // fonts in a fixed order: the same sample is the same bytes
-	p.SetCreator("ecosystem muestras", true)
-	p.SetCreationDate(fecha)
-	p.SetModificationDate(fecha)
+// nuevaHoja starts a sample page; variant n > 0 makes another file (other
+// bytes, other SHA-256) with the same printed content: a re-export.
+func nuevaHoja(wmm, hmm float64, variante int) *hoja.Hoja {
+	h := hoja.New(wmm, hmm)
+	h.P.SetCreator("ecosystem muestras", true)
 	if variante > 0 {
-		// Another file with the same content: a re-export, a second download.
-		p.SetSubject(fmt.Sprintf("copia %d", variante), true)
+		h.P.SetSubject(fmt.Sprintf("copia %d", variante), true)
 	}
-	p.AddPage()
-	p.SetFont("Helvetica", "", 10)
-	return &hoja{p: p, tr: p.UnicodeTranslatorFromDescriptor("")}
+	return h
 }
 
-func (h *hoja) fuente(style string, size float64) { h.p.SetFont("Helvetica", style, size) }
-
-func (h *hoja) en(x, y, w float64, s, align string) {
-	h.p.SetXY(x, y)
-	h.p.CellFormat(w, 6, h.tr(s), "", 0, align, false, 0, "")
-}
-
-func (h *hoja) fila(y float64, xs, ws []float64, aligns string, vals ...string) {
-	for i, v := range vals {
-		h.en(xs[i], y, ws[i], v, string(aligns[i]))
-	}
-}
-
-func (h *hoja) bytes() []byte {
-	var b bytes.Buffer
-	if err := h.p.Output(&b); err != nil {
+// pdf finishes a sample.
+func pdf(h *hoja.Hoja) []byte {
+	b, err := h.Bytes()
+	if err != nil {
 		panic(fmt.Sprintf("muestras: fpdf: %v", err)) // only a bug in this file gets here
 	}
-	return b.Bytes()
+	return b
 }
 
 // Todas returns every PDF layout with text.
@@ -110,42 +83,42 @@ func Copia(m Muestra, n int) Muestra {
 // bottom right.
 func factura(v int) Muestra {
 	h := nuevaHoja(210, 297, v)
-	h.fuente("B", 15)
-	h.en(10, 12, 110, "FERRETERÍA EL CANELO SPA", "L")
-	h.fuente("", 9)
-	h.en(10, 19, 110, "Giro: Venta de artículos de ferretería y materiales", "L")
-	h.en(10, 24, 110, "Casa Matriz: Av. Matta 890, Santiago", "L")
-	h.p.Rect(135, 10, 65, 28, "D")
-	h.fuente("B", 11)
-	h.en(135, 12, 65, "R.U.T.: "+display(76354771), "C")
-	h.en(135, 19, 65, "FACTURA ELECTRÓNICA", "C")
-	h.en(135, 26, 65, "N° 20871", "C")
-	h.fuente("", 8)
-	h.en(135, 40, 65, "S.I.I. - SANTIAGO SUR", "C")
-	h.fuente("", 9)
-	h.en(10, 48, 100, "Fecha Emisión: 03 de abril de 2026", "L")
-	h.en(10, 55, 110, "SEÑOR(ES): INMOBILIARIA LOS ROBLES LIMITADA", "L")
-	h.en(125, 55, 70, "R.U.T.: "+display(78234561), "L")
-	h.en(10, 60, 110, "GIRO: Actividades inmobiliarias", "L")
-	h.en(10, 65, 110, "DIRECCIÓN: Apoquindo 3000, Las Condes", "L")
+	h.Fuente("B", 15)
+	h.En(10, 12, 110, "FERRETERÍA EL CANELO SPA", "L")
+	h.Fuente("", 9)
+	h.En(10, 19, 110, "Giro: Venta de artículos de ferretería y materiales", "L")
+	h.En(10, 24, 110, "Casa Matriz: Av. Matta 890, Santiago", "L")
+	h.P.Rect(135, 10, 65, 28, "D")
+	h.Fuente("B", 11)
+	h.En(135, 12, 65, "R.U.T.: "+display(76354771), "C")
+	h.En(135, 19, 65, "FACTURA ELECTRÓNICA", "C")
+	h.En(135, 26, 65, "N° 20871", "C")
+	h.Fuente("", 8)
+	h.En(135, 40, 65, "S.I.I. - SANTIAGO SUR", "C")
+	h.Fuente("", 9)
+	h.En(10, 48, 100, "Fecha Emisión: 03 de abril de 2026", "L")
+	h.En(10, 55, 110, "SEÑOR(ES): INMOBILIARIA LOS ROBLES LIMITADA", "L")
+	h.En(125, 55, 70, "R.U.T.: "+display(78234561), "L")
+	h.En(10, 60, 110, "GIRO: Actividades inmobiliarias", "L")
+	h.En(10, 65, 110, "DIRECCIÓN: Apoquindo 3000, Las Condes", "L")
 	xs := []float64{10, 40, 120, 145, 170}
 	ws := []float64{28, 78, 23, 23, 28}
-	h.fuente("B", 9)
-	h.fila(75, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "Precio Unit.", "Total")
-	h.fuente("", 9)
-	h.fila(82, xs, ws, "LLRRR", "CEM-25", "Cemento saco 25 kg", "20", "4.590", "91.800")
-	h.fila(88, xs, ws, "LLRRR", "FIE-10", "Fierro estriado 10 mm", "12", "6.350", "76.200")
-	h.fuente("", 10)
-	h.en(130, 104, 35, "MONTO NETO", "L")
-	h.en(165, 104, 33, "$ 168.000", "R")
-	h.en(130, 110, 35, "IVA 19%", "L")
-	h.en(165, 110, 33, "$ 31.920", "R")
-	h.fuente("B", 10)
-	h.en(130, 116, 35, "TOTAL", "L")
-	h.en(165, 116, 33, "$ 199.920", "R")
-	h.fuente("", 7)
-	h.en(10, 126, 100, "Timbre Electrónico SII - Res. 80 de 2014 - Verifique documento: www.sii.cl", "L")
-	return Muestra{Nombre: "factura", PDF: h.bytes(), Esperado: extraccion.Extraccion{
+	h.Fuente("B", 9)
+	h.Fila(75, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "Precio Unit.", "Total")
+	h.Fuente("", 9)
+	h.Fila(82, xs, ws, "LLRRR", "CEM-25", "Cemento saco 25 kg", "20", "4.590", "91.800")
+	h.Fila(88, xs, ws, "LLRRR", "FIE-10", "Fierro estriado 10 mm", "12", "6.350", "76.200")
+	h.Fuente("", 10)
+	h.En(130, 104, 35, "MONTO NETO", "L")
+	h.En(165, 104, 33, "$ 168.000", "R")
+	h.En(130, 110, 35, "IVA 19%", "L")
+	h.En(165, 110, 33, "$ 31.920", "R")
+	h.Fuente("B", 10)
+	h.En(130, 116, 35, "TOTAL", "L")
+	h.En(165, 116, 33, "$ 199.920", "R")
+	h.Fuente("", 7)
+	h.En(10, 126, 100, "Timbre Electrónico SII - Res. 80 de 2014 - Verifique documento: www.sii.cl", "L")
+	return Muestra{Nombre: "factura", PDF: pdf(h), Esperado: extraccion.Extraccion{
 		TipoDocumento: extraccion.TipoFactura, RutEmisor: RUT(76354771), RazonSocialEmisor: "FERRETERÍA EL CANELO SPA",
 		RutReceptor: RUT(78234561), RazonSocialReceptor: "INMOBILIARIA LOS ROBLES LIMITADA",
 		Folio: "20871", FechaEmision: "2026-04-03", Moneda: extraccion.MonedaCLP,
@@ -161,34 +134,34 @@ func factura(v int) Muestra {
 // the title shares its line with the folio.
 func facturaExenta(v int) Muestra {
 	h := nuevaHoja(216, 279, v)
-	h.fuente("B", 10)
-	h.en(10, 10, 100, "DATOS DEL RECEPTOR", "L")
-	h.fuente("", 9)
-	h.en(10, 16, 120, "Cliente: Colegio San Andrés Limitada", "L")
-	h.en(10, 21, 120, "RUT Cliente: "+display(79712345), "L")
-	h.en(10, 26, 120, "Dirección: Los Leones 455, Providencia", "L")
-	h.fuente("B", 10)
-	h.en(10, 38, 100, "EMISOR", "L")
-	h.fuente("", 9)
-	h.en(10, 44, 120, "Razón Social: Capacitaciones Andinas E.I.R.L.", "L")
-	h.en(10, 49, 120, "RUT: "+display(76432109), "L")
-	h.en(10, 54, 120, "Giro: Servicios de capacitación", "L")
-	h.fuente("B", 11)
-	h.en(10, 64, 120, "FACTURA NO AFECTA O EXENTA ELECTRÓNICA", "L")
-	h.en(150, 64, 50, "Folio: 1544", "R")
-	h.fuente("", 9)
-	h.en(10, 70, 80, "Fecha: 2026-04-07", "L")
+	h.Fuente("B", 10)
+	h.En(10, 10, 100, "DATOS DEL RECEPTOR", "L")
+	h.Fuente("", 9)
+	h.En(10, 16, 120, "Cliente: Colegio San Andrés Limitada", "L")
+	h.En(10, 21, 120, "RUT Cliente: "+display(79712345), "L")
+	h.En(10, 26, 120, "Dirección: Los Leones 455, Providencia", "L")
+	h.Fuente("B", 10)
+	h.En(10, 38, 100, "EMISOR", "L")
+	h.Fuente("", 9)
+	h.En(10, 44, 120, "Razón Social: Capacitaciones Andinas E.I.R.L.", "L")
+	h.En(10, 49, 120, "RUT: "+display(76432109), "L")
+	h.En(10, 54, 120, "Giro: Servicios de capacitación", "L")
+	h.Fuente("B", 11)
+	h.En(10, 64, 120, "FACTURA NO AFECTA O EXENTA ELECTRÓNICA", "L")
+	h.En(150, 64, 50, "Folio: 1544", "R")
+	h.Fuente("", 9)
+	h.En(10, 70, 80, "Fecha: 2026-04-07", "L")
 	xs := []float64{10, 120, 150, 175}
 	ws := []float64{100, 25, 25, 28}
-	h.fuente("B", 9)
-	h.fila(80, xs, ws, "LRRR", "Detalle", "Cant.", "P. Unitario", "Monto")
-	h.fuente("", 9)
-	h.fila(86, xs, ws, "LRRR", "Taller de primeros auxilios", "1", "380.000", "380.000")
-	h.en(120, 100, 40, "Monto Exento:", "L")
-	h.en(160, 100, 40, "$ 380.000", "R")
-	h.en(120, 106, 40, "Total:", "L")
-	h.en(160, 106, 40, "$ 380.000", "R")
-	return Muestra{Nombre: "factura_exenta", PDF: h.bytes(), Esperado: extraccion.Extraccion{
+	h.Fuente("B", 9)
+	h.Fila(80, xs, ws, "LRRR", "Detalle", "Cant.", "P. Unitario", "Monto")
+	h.Fuente("", 9)
+	h.Fila(86, xs, ws, "LRRR", "Taller de primeros auxilios", "1", "380.000", "380.000")
+	h.En(120, 100, 40, "Monto Exento:", "L")
+	h.En(160, 100, 40, "$ 380.000", "R")
+	h.En(120, 106, 40, "Total:", "L")
+	h.En(160, 106, 40, "$ 380.000", "R")
+	return Muestra{Nombre: "factura_exenta", PDF: pdf(h), Esperado: extraccion.Extraccion{
 		TipoDocumento: extraccion.TipoFacturaExenta, RutEmisor: RUT(76432109), RazonSocialEmisor: "Capacitaciones Andinas E.I.R.L.",
 		RutReceptor: RUT(79712345), RazonSocialReceptor: "Colegio San Andrés Limitada",
 		Folio: "1544", FechaEmision: "2026-04-07", Moneda: extraccion.MonedaCLP,
@@ -203,31 +176,31 @@ func facturaExenta(v int) Muestra {
 // legal "El IVA de esta boleta es" line.
 func boleta(v int) Muestra {
 	h := nuevaHoja(110, 200, v)
-	h.fuente("B", 13)
-	h.en(5, 6, 100, "Cafetería Don Tito SpA", "C")
-	h.fuente("", 8)
-	h.en(5, 12, 100, "Café y repostería - Merced 380, Santiago", "C")
-	h.p.Rect(20, 19, 70, 22, "D")
-	h.fuente("B", 10)
-	h.en(20, 20, 70, "R.U.T.: "+display(77123450), "C")
-	h.en(20, 27, 70, "BOLETA ELECTRÓNICA", "C")
-	h.en(20, 34, 70, "N° 558901", "C")
-	h.fuente("", 8)
-	h.en(5, 44, 100, "Fecha: 08-04-2026   Hora: 09:12", "L")
+	h.Fuente("B", 13)
+	h.En(5, 6, 100, "Cafetería Don Tito SpA", "C")
+	h.Fuente("", 8)
+	h.En(5, 12, 100, "Café y repostería - Merced 380, Santiago", "C")
+	h.P.Rect(20, 19, 70, 22, "D")
+	h.Fuente("B", 10)
+	h.En(20, 20, 70, "R.U.T.: "+display(77123450), "C")
+	h.En(20, 27, 70, "BOLETA ELECTRÓNICA", "C")
+	h.En(20, 34, 70, "N° 558901", "C")
+	h.Fuente("", 8)
+	h.En(5, 44, 100, "Fecha: 08-04-2026   Hora: 09:12", "L")
 	xs := []float64{5, 20, 65, 85}
 	ws := []float64{14, 44, 19, 20}
-	h.fuente("B", 8)
-	h.fila(52, xs, ws, "LLRR", "Cant.", "Descripción", "Precio", "Total")
-	h.fuente("", 8)
-	h.fila(57, xs, ws, "LLRR", "2", "Café cortado", "2.200", "4.400")
-	h.fila(62, xs, ws, "LLRR", "1", "Medialuna", "1.500", "1.500")
-	h.fuente("B", 10)
-	h.en(50, 72, 25, "Total:", "L")
-	h.en(75, 72, 30, "$ 5.900", "R")
-	h.fuente("", 8)
-	h.en(5, 80, 100, "El IVA de esta boleta es: $ 942", "L")
-	h.en(5, 86, 100, "Timbre Electrónico SII - Res. 99 de 2014", "L")
-	return Muestra{Nombre: "boleta", PDF: h.bytes(), Esperado: extraccion.Extraccion{
+	h.Fuente("B", 8)
+	h.Fila(52, xs, ws, "LLRR", "Cant.", "Descripción", "Precio", "Total")
+	h.Fuente("", 8)
+	h.Fila(57, xs, ws, "LLRR", "2", "Café cortado", "2.200", "4.400")
+	h.Fila(62, xs, ws, "LLRR", "1", "Medialuna", "1.500", "1.500")
+	h.Fuente("B", 10)
+	h.En(50, 72, 25, "Total:", "L")
+	h.En(75, 72, 30, "$ 5.900", "R")
+	h.Fuente("", 8)
+	h.En(5, 80, 100, "El IVA de esta boleta es: $ 942", "L")
+	h.En(5, 86, 100, "Timbre Electrónico SII - Res. 99 de 2014", "L")
+	return Muestra{Nombre: "boleta", PDF: pdf(h), Esperado: extraccion.Extraccion{
 		TipoDocumento: extraccion.TipoBoleta, RutEmisor: RUT(77123450), RazonSocialEmisor: "Cafetería Don Tito SpA",
 		Folio: "558901", FechaEmision: "2026-04-08", Moneda: extraccion.MonedaCLP,
 		MontoIVA: dec("942"), MontoTotal: dec("5900"),
@@ -243,34 +216,34 @@ func boleta(v int) Muestra {
 // corrects and has a zero-padded folio.
 func notaCredito(v int) Muestra {
 	h := nuevaHoja(210, 297, v)
-	h.fuente("", 9)
-	h.en(10, 12, 110, "Señor(es): INMOBILIARIA LOS ROBLES LIMITADA", "L")
-	h.en(10, 17, 110, "RUT: "+display(78234561), "L")
-	h.en(10, 22, 110, "Dirección: Apoquindo 3000", "L")
-	h.p.Rect(135, 10, 65, 28, "D")
-	h.fuente("B", 11)
-	h.en(135, 12, 65, "R.U.T.: "+display(76354771), "C")
-	h.en(135, 19, 65, "NOTA DE CRÉDITO ELECTRÓNICA", "C")
-	h.en(135, 26, 65, "N° 000077", "C")
-	h.fuente("B", 12)
-	h.en(10, 44, 120, "FERRETERÍA EL CANELO SPA", "L")
-	h.fuente("", 9)
-	h.en(10, 50, 120, "Giro: Venta de artículos de ferretería", "L")
-	h.en(10, 55, 120, "Fecha de Emisión: 10/04/2026", "L")
-	h.en(10, 63, 190, "Referencia: Factura Electrónica N° 20871 del 03/04/2026 - Devolución de mercadería", "L")
+	h.Fuente("", 9)
+	h.En(10, 12, 110, "Señor(es): INMOBILIARIA LOS ROBLES LIMITADA", "L")
+	h.En(10, 17, 110, "RUT: "+display(78234561), "L")
+	h.En(10, 22, 110, "Dirección: Apoquindo 3000", "L")
+	h.P.Rect(135, 10, 65, 28, "D")
+	h.Fuente("B", 11)
+	h.En(135, 12, 65, "R.U.T.: "+display(76354771), "C")
+	h.En(135, 19, 65, "NOTA DE CRÉDITO ELECTRÓNICA", "C")
+	h.En(135, 26, 65, "N° 000077", "C")
+	h.Fuente("B", 12)
+	h.En(10, 44, 120, "FERRETERÍA EL CANELO SPA", "L")
+	h.Fuente("", 9)
+	h.En(10, 50, 120, "Giro: Venta de artículos de ferretería", "L")
+	h.En(10, 55, 120, "Fecha de Emisión: 10/04/2026", "L")
+	h.En(10, 63, 190, "Referencia: Factura Electrónica N° 20871 del 03/04/2026 - Devolución de mercadería", "L")
 	xs := []float64{10, 35, 125, 150, 175}
 	ws := []float64{23, 88, 23, 23, 25}
-	h.fuente("B", 9)
-	h.fila(72, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "P. Unitario", "Monto")
-	h.fuente("", 9)
-	h.fila(78, xs, ws, "LLRRR", "CEM-25", "Cemento saco 25 kg (devolución)", "2", "4.590", "9.180")
-	h.en(130, 92, 35, "Neto", "L")
-	h.en(165, 92, 35, "$ 9.180", "R")
-	h.en(130, 98, 35, "IVA (19%)", "L")
-	h.en(165, 98, 35, "$ 1.744", "R")
-	h.en(130, 104, 35, "Total", "L")
-	h.en(165, 104, 35, "$ 10.924", "R")
-	return Muestra{Nombre: "nota_credito", PDF: h.bytes(), Esperado: extraccion.Extraccion{
+	h.Fuente("B", 9)
+	h.Fila(72, xs, ws, "LLRRR", "Código", "Descripción", "Cantidad", "P. Unitario", "Monto")
+	h.Fuente("", 9)
+	h.Fila(78, xs, ws, "LLRRR", "CEM-25", "Cemento saco 25 kg (devolución)", "2", "4.590", "9.180")
+	h.En(130, 92, 35, "Neto", "L")
+	h.En(165, 92, 35, "$ 9.180", "R")
+	h.En(130, 98, 35, "IVA (19%)", "L")
+	h.En(165, 98, 35, "$ 1.744", "R")
+	h.En(130, 104, 35, "Total", "L")
+	h.En(165, 104, 35, "$ 10.924", "R")
+	return Muestra{Nombre: "nota_credito", PDF: pdf(h), Esperado: extraccion.Extraccion{
 		TipoDocumento: extraccion.TipoNotaCredito, RutEmisor: RUT(76354771), RazonSocialEmisor: "FERRETERÍA EL CANELO SPA",
 		RutReceptor: RUT(78234561), RazonSocialReceptor: "INMOBILIARIA LOS ROBLES LIMITADA",
 		Folio: "77", FechaEmision: "2026-04-10", Moneda: extraccion.MonedaCLP,
@@ -285,29 +258,29 @@ func notaCredito(v int) Muestra {
 // line before its item, amounts in their own column.
 func ticket(v int) Muestra {
 	h := nuevaHoja(80, 160, v)
-	h.fuente("B", 10)
-	h.en(4, 5, 72, "MINIMARKET LA ESQUINA LTDA", "C")
-	h.fuente("", 8)
-	h.en(4, 10, 72, "RUT "+display(77654329), "C")
-	h.en(4, 14, 72, "Pedro de Valdivia 120, Ñuñoa", "C")
-	h.en(4, 20, 72, "TICKET N° 004512", "L")
-	h.en(4, 24, 72, "09.04.2026 18:05  Caja 1", "L")
-	h.en(4, 28, 72, "------------------------------------------", "L")
-	h.en(4, 32, 50, "3 X $650", "L")
-	h.en(4, 36, 50, "AGUA MINERAL 500 ML", "L")
-	h.en(50, 36, 26, "1.950", "R")
-	h.en(4, 40, 50, "GALLETAS AVENA", "L")
-	h.en(50, 40, 26, "1.290", "R")
-	h.en(4, 44, 72, "------------------------------------------", "L")
-	h.fuente("B", 9)
-	h.en(4, 48, 40, "TOTAL", "L")
-	h.en(44, 48, 32, "$3.240", "R")
-	h.fuente("", 8)
-	h.en(4, 52, 40, "EFECTIVO", "L")
-	h.en(44, 52, 32, "$5.000", "R")
-	h.en(4, 56, 40, "VUELTO", "L")
-	h.en(44, 56, 32, "$1.760", "R")
-	return Muestra{Nombre: "ticket", PDF: h.bytes(), Esperado: extraccion.Extraccion{
+	h.Fuente("B", 10)
+	h.En(4, 5, 72, "MINIMARKET LA ESQUINA LTDA", "C")
+	h.Fuente("", 8)
+	h.En(4, 10, 72, "RUT "+display(77654329), "C")
+	h.En(4, 14, 72, "Pedro de Valdivia 120, Ñuñoa", "C")
+	h.En(4, 20, 72, "TICKET N° 004512", "L")
+	h.En(4, 24, 72, "09.04.2026 18:05  Caja 1", "L")
+	h.En(4, 28, 72, "------------------------------------------", "L")
+	h.En(4, 32, 50, "3 X $650", "L")
+	h.En(4, 36, 50, "AGUA MINERAL 500 ML", "L")
+	h.En(50, 36, 26, "1.950", "R")
+	h.En(4, 40, 50, "GALLETAS AVENA", "L")
+	h.En(50, 40, 26, "1.290", "R")
+	h.En(4, 44, 72, "------------------------------------------", "L")
+	h.Fuente("B", 9)
+	h.En(4, 48, 40, "TOTAL", "L")
+	h.En(44, 48, 32, "$3.240", "R")
+	h.Fuente("", 8)
+	h.En(4, 52, 40, "EFECTIVO", "L")
+	h.En(44, 52, 32, "$5.000", "R")
+	h.En(4, 56, 40, "VUELTO", "L")
+	h.En(44, 56, 32, "$1.760", "R")
+	return Muestra{Nombre: "ticket", PDF: pdf(h), Esperado: extraccion.Extraccion{
 		TipoDocumento: extraccion.TipoTicket, RutEmisor: RUT(77654329), RazonSocialEmisor: "MINIMARKET LA ESQUINA LTDA",
 		Folio: "4512", FechaEmision: "2026-04-09", Moneda: extraccion.MonedaCLP,
 		MontoTotal: dec("3240"),
@@ -322,7 +295,7 @@ func ticket(v int) Muestra {
 // page), for measuring throughput.
 func Multipagina(paginas int) []byte {
 	p := fpdf.New("P", "mm", "A4", "")
-	p.SetCreationDate(fecha)
+	p.SetCreationDate(hoja.Fecha)
 	tr := p.UnicodeTranslatorFromDescriptor("")
 	p.SetAutoPageBreak(false, 0)
 	xs := []float64{10, 40, 120, 145, 170}
