@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -89,7 +88,7 @@ func newCluster(t *testing.T) *Cluster {
 type Proc struct {
 	Name, Addr string
 	cmd        *exec.Cmd
-	out        *syncBuffer
+	out        *testkit.Buffer
 	done       chan struct{}
 	stopped    bool
 }
@@ -120,7 +119,7 @@ func (c *Cluster) Start(name, svc, host string, port int, env map[string]string)
 	for k, v := range base {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &Proc{Name: name, Addr: addr, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proc{Name: name, Addr: addr, cmd: cmd, out: &testkit.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
@@ -187,23 +186,6 @@ func waitHTTP(url string, d time.Duration, dead <-chan struct{}) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("timed out")
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // repoRoot is the checkout the test runs in.

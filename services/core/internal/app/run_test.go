@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"ecosystem/pkg/shared/config"
 	"ecosystem/pkg/shared/httpx"
+	"ecosystem/pkg/shared/testkit"
 )
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
@@ -33,33 +32,11 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the service's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestRun starts the real program through Run, as main does, bootstraps the
 // first superadmin from the environment, logs in, and stops it by cancelling
 // the context (what SIGTERM does).
 func TestRun(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env := testEnv()
 	env["PORT"] = fmt.Sprint(port)
 	env["HOST"] = "127.0.0.1"
@@ -67,24 +44,12 @@ func TestRun(t *testing.T) {
 	env["BOOTSTRAP_ADMIN_EMAIL"] = "run-admin@plataforma.test"
 	env["BOOTSTRAP_ADMIN_PASSWORD"] = "run-admin-clave"
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, config.MapEnv(env), out, []string{"serve"}) }()
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/ready")
-		if err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("not ready; log:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitReady(t, base, out)
 	resp, err := http.Post(base+"/api/auth/login", "application/json", strings.NewReader(`{"email":"run-admin@plataforma.test","password":"run-admin-clave"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -3,10 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,59 +34,24 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the service's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestRun starts the real program through Run, as main does, waits for
 // /ready, books a movement through the tenant-validated API, and stops it by
 // cancelling the context (what SIGTERM does).
 func TestRun(t *testing.T) {
 	core := testkit.NewFakeCore(t, testSecret)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env := testEnv(core.URL)
 	env["PORT"] = fmt.Sprint(port)
 	env["HOST"] = "127.0.0.1"
 	env["LOG_LEVEL"] = "info"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, config.MapEnv(env), out, []string{"serve"}) }()
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready; log:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitReady(t, base, out)
 
 	tenant := core.Tenant("Run")
 	api := &testkit.Client{T: t, BaseURL: base, Token: core.Token(t, tenant, auth.RoleBodega)}

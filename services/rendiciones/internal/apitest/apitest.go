@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -83,19 +82,8 @@ func New(t *testing.T, url string, g *gorm.DB) *Harness {
 	return &Harness{T: t, DB: g, Core: core, Srv: srv, API: &testkit.Client{T: t, BaseURL: ts.URL}, Log: buf}
 }
 
-// Buffer collects log lines from concurrent requests.
-type Buffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *Buffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *Buffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// Buffer collects the service's log lines.
+type Buffer = testkit.Buffer
 
 // Actor is a user of a tenant with a client that sends their token.
 type Actor struct {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,53 +31,13 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the service's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // runEnv is the environment of a real rendiciones process on an empty
 // database (Run migrates it).
 func runEnv(t *testing.T, dbURL, coreURL string) map[string]string {
 	return map[string]string{
 		"RENDICIONES_DATABASE_URL": dbURL, "JWT_SECRET": testSecret, "APP_ENV": "development", "LOG_LEVEL": "info",
-		"CORE_API_URL": coreURL, "STORAGE_DIR": t.TempDir(), "HOST": "127.0.0.1", "PORT": fmt.Sprint(freePort(t)),
+		"CORE_API_URL": coreURL, "STORAGE_DIR": t.TempDir(), "HOST": "127.0.0.1", "PORT": fmt.Sprint(testkit.FreePort(t)),
 		"EXTRACTION_POLL": "50ms", "AMQP_EXCHANGE": testkit.Exchange(t),
-	}
-}
-
-func waitReady(t *testing.T, base string, out fmt.Stringer) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready; log:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -96,11 +54,11 @@ func TestRun(t *testing.T) {
 	env := runEnv(t, dbURL, core.URL)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, config.MapEnv(env), out, []string{"serve"}) }()
 	base := "http://127.0.0.1:" + env["PORT"]
-	waitReady(t, base, out)
+	testkit.WaitReady(t, base, out)
 
 	tenant := core.Tenant("Run SpA")
 	u := user{Client: (&testkit.Client{T: t, BaseURL: base}).As(core.Token(t, tenant))}

@@ -19,7 +19,7 @@ import (
 // child is a rendiciones process started from this test binary.
 type child struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testkit.Buffer
 	base string
 }
 
@@ -30,7 +30,7 @@ func startChild(t *testing.T, env map[string]string) *child {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	c := &child{cmd: cmd, out: &syncBuffer{}, base: "http://127.0.0.1:" + env["PORT"]}
+	c := &child{cmd: cmd, out: &testkit.Buffer{}, base: "http://127.0.0.1:" + env["PORT"]}
 	cmd.Stdout, cmd.Stderr = c.out, c.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func startChild(t *testing.T, env map[string]string) *child {
 			_ = cmd.Wait()
 		}
 	})
-	waitReady(t, c.base, c.out)
+	testkit.WaitReady(t, c.base, c.out)
 	return c
 }
 
@@ -82,7 +82,7 @@ func TestProcessKilledMidJobIsResumedByAnother(t *testing.T) {
 	_ = first.cmd.Wait()
 
 	fake.set(good)
-	env["PORT"] = fmt.Sprint(freePort(t))
+	env["PORT"] = fmt.Sprint(testkit.FreePort(t))
 	second := startChild(t, env)
 	u2 := user{Client: (&testkit.Client{T: t, BaseURL: second.base}).As(tok)}
 	got := u2.esperar(d.ID)
